@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod error;
+pub mod export;
+mod hash;
+pub mod map;
+pub mod model;
+pub mod pipeline;
+pub mod query;
+pub mod read;
+pub mod stix_types;
+pub mod store;
+pub mod vocab;
+
+pub use error::{Diagnostic, Error, Location, ReadError, Result, Severity};
+pub use map::{MapOptions, MappedFlow, map_flow};
+pub use model::{Flow, Object, ObjectKind, SourceFormat};
+pub use read::{ReadOptions, read_bytes, read_file};
+pub use store::FlowStore;

@@ -1,0 +1,161 @@
+//! Technique and tactic ids, as written by people, to shared IRIs.
+//!
+//! Sources spell ids loosely: `"T1105 "`, `"T1218/011"`, `"[ATL] AML.T0095.000 Code
+//! Repositories"`, `"T1072; T1505; T1203"`. Every well-formed id found in the text gets its
+//! framework's IRI; text with no recognisable id gets none, and the caller reports it.
+
+use crate::vocab::ns;
+
+/// A framework whose ids flowkg recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framework {
+    Attack,
+    Atlas,
+    D3fend,
+    F3,
+    /// The Malware Behavior Catalog (`B0023`, `E1204`, `F0007` ...).
+    Mbc,
+}
+
+impl Framework {
+    fn base(self) -> String {
+        match self {
+            Self::Attack => ns::ATTACK.to_owned(),
+            Self::Atlas => ns::ATLAS.to_owned(),
+            Self::D3fend => ns::D3FEND.to_owned(),
+            Self::F3 => ns::F3.to_owned(),
+            Self::Mbc => format!("{}mbc/", ns::SHARED),
+        }
+    }
+}
+
+/// One id found in a text: its canonical spelling and framework.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TechniqueId {
+    pub id: String,
+    pub framework: Framework,
+}
+
+impl TechniqueId {
+    /// The shared IRI of this id.
+    #[must_use]
+    pub fn iri(&self) -> String {
+        format!("{}{}", self.framework.base(), self.id)
+    }
+}
+
+/// Every technique or tactic id in a text, in order, without repeats.
+#[must_use]
+pub fn find_ids(text: &str) -> Vec<TechniqueId> {
+    let mut found: Vec<TechniqueId> = Vec::new();
+    for token in text.split(|c: char| {
+        c.is_whitespace() || matches!(c, ';' | ',' | '[' | ']' | '(' | ')' | ':' | '|')
+    }) {
+        if let Some(id) = parse_token(token) {
+            if !found.contains(&id) {
+                found.push(id);
+            }
+        }
+    }
+    found
+}
+
+fn parse_token(token: &str) -> Option<TechniqueId> {
+    let token = token.trim_matches(|c: char| c == '.' || c == '"' || c == '\'');
+    let upper = token.to_ascii_uppercase().replace('/', ".");
+    if let Some(rest) = upper.strip_prefix("AML.") {
+        return is_numbered(rest, &["TA", "T"]).then(|| TechniqueId {
+            id: upper.clone(),
+            framework: Framework::Atlas,
+        });
+    }
+    if let Some(rest) = upper.strip_prefix("F3.") {
+        return is_numbered(rest, &["FA", "TA", "F", "T"]).then(|| TechniqueId {
+            id: upper.clone(),
+            framework: Framework::F3,
+        });
+    }
+    if let Some(rest) = upper.strip_prefix("D3-") {
+        let ok = !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric());
+        // D3FEND ids keep their published case (`D3-AA`, `D3-FCR`).
+        return ok.then(|| TechniqueId {
+            id: format!("D3-{rest}"),
+            framework: Framework::D3fend,
+        });
+    }
+    if is_numbered(&upper, &["TA", "T"]) {
+        return Some(TechniqueId {
+            id: upper,
+            framework: Framework::Attack,
+        });
+    }
+    if is_numbered(&upper, &["B", "C", "E", "F"]) {
+        return Some(TechniqueId {
+            id: upper,
+            framework: Framework::Mbc,
+        });
+    }
+    None
+}
+
+/// `PREFIX` + four digits, optionally `.` + three digits.
+fn is_numbered(text: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|prefix| {
+        text.strip_prefix(prefix).is_some_and(|digits| {
+            let (main, sub) = digits.split_once('.').unwrap_or((digits, ""));
+            main.len() == 4
+                && main.bytes().all(|b| b.is_ascii_digit())
+                && (sub.is_empty() && !digits.ends_with('.')
+                    || sub.len() == 3 && sub.bytes().all(|b| b.is_ascii_digit()))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(text: &str) -> Vec<String> {
+        find_ids(text).into_iter().map(|t| t.iri()).collect()
+    }
+
+    #[test]
+    fn repairs_loose_spellings() {
+        assert_eq!(ids("T1105 "), ["https://w3id.org/flowkg/ns/attack/T1105"]);
+        assert_eq!(
+            ids("T1218/011"),
+            ["https://w3id.org/flowkg/ns/attack/T1218.011"]
+        );
+        assert_eq!(
+            ids("t1059.001"),
+            ["https://w3id.org/flowkg/ns/attack/T1059.001"]
+        );
+        assert_eq!(
+            ids("[ATL] AML.T0095.000 Code Repositories"),
+            ["https://w3id.org/flowkg/ns/atlas/AML.T0095.000"]
+        );
+        assert_eq!(ids("T1072; T1505; T1203").len(), 3);
+        assert_eq!(ids("D3-AA"), ["https://w3id.org/flowkg/ns/d3fend/D3-AA"]);
+        assert_eq!(
+            ids("F3.F1002.001"),
+            ["https://w3id.org/flowkg/ns/f3/F3.F1002.001"]
+        );
+        assert_eq!(ids("TA0001"), ["https://w3id.org/flowkg/ns/attack/TA0001"]);
+    }
+
+    #[test]
+    fn leaves_what_it_cannot_read() {
+        assert!(ids("T1078.00").is_empty());
+        assert!(ids("unknown").is_empty());
+        assert!(ids("N/A").is_empty());
+        assert!(ids("de").is_empty());
+    }
+
+    #[test]
+    fn reads_ids_in_legacy_action_names() {
+        assert_eq!(
+            ids("T1552.001: Unsecured Credentials: Credentials In Files"),
+            ["https://w3id.org/flowkg/ns/attack/T1552.001"]
+        );
+    }
+}

@@ -1,0 +1,207 @@
+//! The embedded Oxigraph store of flows: in memory, or on disk (RocksDB).
+//!
+//! Each flow lives in its own named graph. Loading a flow replaces exactly that graph, in one
+//! transaction, so a flow is in the store completely or not at all. Large first-time loads go
+//! through Oxigraph's bulk loader, which is atomic at its commit.
+
+use crate::map::MappedFlow;
+use crate::vocab::af;
+use crate::{Error, Result};
+use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, QuadRef};
+use oxigraph::store::Store;
+use std::path::Path;
+
+/// Loads with fewer new flows than this go through transactions; more use the bulk loader.
+const BULK_THRESHOLD: usize = 256;
+
+/// A store of flows, one named graph each.
+#[derive(Clone)]
+pub struct FlowStore {
+    store: Store,
+}
+
+impl FlowStore {
+    /// A new empty in-memory store.
+    pub fn in_memory() -> Result<Self> {
+        Ok(Self {
+            store: Store::new()?,
+        })
+    }
+
+    /// Opens (or creates) the on-disk store in `dir` for reading and writing.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let store =
+            Store::open(dir).map_err(|e| Error::Store(format!("{}: {e}", dir.display())))?;
+        Ok(Self { store })
+    }
+
+    /// Opens an existing on-disk store read-only (several readers may share it).
+    pub fn open_read_only(dir: &Path) -> Result<Self> {
+        if !dir.join("CURRENT").exists() {
+            return Err(Error::Store(format!(
+                "{}: no flowkg store here (load flows into it first with `flowkg load --store {}`)",
+                dir.display(),
+                dir.display()
+            )));
+        }
+        let store = Store::open_read_only(dir)
+            .map_err(|e| Error::Store(format!("{}: {e}", dir.display())))?;
+        Ok(Self { store })
+    }
+
+    /// The Oxigraph store underneath, for queries and anything else Oxigraph offers.
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Replaces the flow's graph with its quads, in one transaction.
+    pub fn replace(&self, flow: &MappedFlow) -> Result<()> {
+        let mut transaction = self.store.start_transaction()?;
+        let graph = GraphNameRef::NamedNode(flow.graph.as_ref());
+        if transaction.contains_named_graph(flow.graph.as_ref())? {
+            transaction.clear_graph(graph)?;
+        }
+        transaction.insert_named_graph(flow.graph.as_ref());
+        transaction.extend(flow.quads.iter().map(QuadRef::from));
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Loads many flows: flows new to the store in bulk (one atomic commit per chunk of whole
+    /// flows), flows already present each replaced in its own transaction. `progress` is called
+    /// with the number of flows done.
+    pub fn load_all(&self, flows: &[MappedFlow], progress: &dyn Fn(usize)) -> Result<()> {
+        let mut fresh = Vec::new();
+        let mut done = 0;
+        for flow in flows {
+            if self.contains_flow(flow.graph.as_ref())? {
+                self.replace(flow)?;
+                done += 1;
+                progress(done);
+            } else {
+                fresh.push(flow);
+            }
+        }
+        if fresh.len() < BULK_THRESHOLD {
+            for flow in fresh {
+                self.replace(flow)?;
+                done += 1;
+                progress(done);
+            }
+            return Ok(());
+        }
+        for chunk in fresh.chunks(BULK_THRESHOLD) {
+            let mut loader = self.store.bulk_loader();
+            for flow in chunk {
+                loader.load_quads(flow.quads.iter().cloned())?;
+            }
+            loader.commit()?;
+            done += chunk.len();
+            progress(done);
+        }
+        Ok(())
+    }
+
+    /// Whether a flow graph is in the store.
+    pub fn contains_flow(&self, graph: NamedNodeRef<'_>) -> Result<bool> {
+        Ok(self.store.contains_named_graph(graph)?)
+    }
+
+    /// Removes a flow's graph; returns whether it was there.
+    pub fn remove(&self, graph: NamedNodeRef<'_>) -> Result<bool> {
+        let present = self.contains_flow(graph)?;
+        if present {
+            self.store.remove_named_graph(graph)?;
+        }
+        Ok(present)
+    }
+
+    /// The flow graphs in the store with their flow keys and names.
+    pub fn flows(&self) -> Result<Vec<StoredFlow>> {
+        let mut flows = Vec::new();
+        for graph in self.store.named_graphs() {
+            let NamedOrBlankNode::NamedNode(graph) = graph? else {
+                continue;
+            };
+            let value = |predicate: NamedNodeRef<'_>| -> Result<Option<String>> {
+                let mut quads = self.store.quads_for_pattern(
+                    Some(graph.as_ref().into()),
+                    Some(predicate),
+                    None,
+                    Some(GraphNameRef::NamedNode(graph.as_ref())),
+                );
+                Ok(match quads.next().transpose()? {
+                    Some(quad) => match quad.object {
+                        oxigraph::model::Term::Literal(l) => Some(l.value().to_owned()),
+                        other => Some(other.to_string()),
+                    },
+                    None => None,
+                })
+            };
+            flows.push(StoredFlow {
+                key: value(af::FLOW_KEY)?,
+                name: value(af::NAME)?,
+                graph,
+            });
+        }
+        Ok(flows)
+    }
+
+    /// Finds flows by flow key, graph IRI, STIX id of the flow, or source path.
+    pub fn find(&self, what: &str) -> Result<Vec<NamedNode>> {
+        // The name is bound with VALUES as an escaped literal: user text never becomes SPARQL.
+        let query = format!(
+            "SELECT DISTINCT ?g WHERE {{ VALUES ?what {{ {what} }} GRAPH ?g {{ ?g a <{flow}> . \
+             OPTIONAL {{ ?g <{key}> ?key }} OPTIONAL {{ ?g <{id}> ?id }} \
+             OPTIONAL {{ ?g <{doc}> ?d . ?d <{path}> ?path }} }} \
+             FILTER(STR(?g) = ?what || ?key = ?what || ?id = ?what || ?path = ?what) }}",
+            what = oxigraph::model::Literal::new_simple_literal(what),
+            flow = af::FLOW.as_str(),
+            key = af::FLOW_KEY.as_str(),
+            id = af::STIX_ID.as_str(),
+            doc = af::DOCUMENT_REF.as_str(),
+            path = af::SOURCE_PATH.as_str(),
+        );
+        let prepared = oxigraph::sparql::SparqlEvaluator::new()
+            .parse_query(&query)
+            .map_err(|e| Error::Query(e.to_string()))?;
+        let results = prepared
+            .on_store(&self.store)
+            .execute()
+            .map_err(|e| Error::Query(e.to_string()))?;
+        let mut graphs = Vec::new();
+        if let oxigraph::sparql::QueryResults::Solutions(solutions) = results {
+            for solution in solutions {
+                let solution = solution.map_err(|e| Error::Query(e.to_string()))?;
+                if let Some(oxigraph::model::Term::NamedNode(g)) = solution.get("g") {
+                    graphs.push(g.clone());
+                }
+            }
+        }
+        Ok(graphs)
+    }
+
+    /// Number of quads in the store.
+    pub fn len(&self) -> Result<usize> {
+        Ok(self.store.len()?)
+    }
+
+    /// Whether the store holds nothing.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.store.is_empty()?)
+    }
+
+    /// Writes everything to disk (a no-op in memory).
+    pub fn flush(&self) -> Result<()> {
+        Ok(self.store.flush()?)
+    }
+}
+
+/// A flow as the store lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFlow {
+    pub graph: NamedNode,
+    pub key: Option<String>,
+    pub name: Option<String>,
+}
