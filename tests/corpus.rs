@@ -175,3 +175,21 @@ fn removing_a_flow_removes_exactly_its_triples() {
     assert_eq!(store.len().unwrap(), before - own);
     assert_eq!(instances(&store, "af:Flow"), 39);
 }
+
+#[test]
+fn the_bulk_path_and_the_transaction_path_store_the_same_quads() {
+    let Some(corpus) = corpus() else { return };
+    let folder = [
+        corpus.join("attack-flow-v2/afb"),
+        corpus.join("legacy-2022/corpus"),
+    ];
+    let by_transaction = load(&folder);
+    let dir = tempfile::tempdir().unwrap();
+    let on_disk = FlowStore::open(dir.path()).unwrap().with_bulk_threshold(16);
+    load_into(&on_disk, &folder);
+    assert_eq!(on_disk.len().unwrap(), by_transaction.len().unwrap());
+    assert_eq!(instances(&on_disk, "af:Flow"), 60);
+    // A second load replaces every flow in place.
+    load_into(&on_disk, &folder);
+    assert_eq!(on_disk.len().unwrap(), by_transaction.len().unwrap());
+}

@@ -118,7 +118,7 @@ fn detect(name: &str, document: &Map<String, Value>) -> Result<SourceFormat, Rea
     if document.contains_key("flow") && document.contains_key("actions") {
         return Ok(SourceFormat::Legacy);
     }
-    let reason = if document.contains_key("$schema") && document.contains_key("properties") {
+    let reason = if document.contains_key("$schema") {
         "a JSON Schema".to_owned()
     } else {
         "no STIX bundle, .afb or legacy flow structure".to_owned()

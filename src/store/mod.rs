@@ -12,27 +12,26 @@ use oxigraph::store::Store;
 use std::path::Path;
 
 /// Loads with fewer new flows than this go through transactions; more use the bulk loader.
-const BULK_THRESHOLD: usize = 256;
+const DEFAULT_BULK_THRESHOLD: usize = 256;
 
 /// A store of flows, one named graph each.
 #[derive(Clone)]
 pub struct FlowStore {
     store: Store,
+    bulk_threshold: usize,
 }
 
 impl FlowStore {
     /// A new empty in-memory store.
     pub fn in_memory() -> Result<Self> {
-        Ok(Self {
-            store: Store::new()?,
-        })
+        Ok(Self::wrap(Store::new()?))
     }
 
     /// Opens (or creates) the on-disk store in `dir` for reading and writing.
     pub fn open(dir: &Path) -> Result<Self> {
         let store =
             Store::open(dir).map_err(|e| Error::Store(format!("{}: {e}", dir.display())))?;
-        Ok(Self { store })
+        Ok(Self::wrap(store))
     }
 
     /// Opens an existing on-disk store read-only (several readers may share it).
@@ -46,7 +45,22 @@ impl FlowStore {
         }
         let store = Store::open_read_only(dir)
             .map_err(|e| Error::Store(format!("{}: {e}", dir.display())))?;
-        Ok(Self { store })
+        Ok(Self::wrap(store))
+    }
+
+    fn wrap(store: Store) -> Self {
+        Self {
+            store,
+            bulk_threshold: DEFAULT_BULK_THRESHOLD,
+        }
+    }
+
+    /// Sets from how many new flows on a load uses the bulk loader (one atomic commit per
+    /// chunk of that many whole flows) instead of one transaction per flow.
+    #[must_use]
+    pub fn with_bulk_threshold(mut self, flows: usize) -> Self {
+        self.bulk_threshold = flows.max(1);
+        self
     }
 
     /// The Oxigraph store underneath, for queries and anything else Oxigraph offers.
@@ -83,7 +97,7 @@ impl FlowStore {
                 fresh.push(flow);
             }
         }
-        if fresh.len() < BULK_THRESHOLD {
+        if fresh.len() < self.bulk_threshold {
             for flow in fresh {
                 self.replace(flow)?;
                 done += 1;
@@ -91,7 +105,7 @@ impl FlowStore {
             }
             return Ok(());
         }
-        for chunk in fresh.chunks(BULK_THRESHOLD) {
+        for chunk in fresh.chunks(self.bulk_threshold) {
             let mut loader = self.store.bulk_loader();
             for flow in chunk {
                 loader.load_quads(flow.quads.iter().cloned())?;
