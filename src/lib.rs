@@ -6,6 +6,7 @@ pub mod export;
 mod hash;
 pub mod map;
 pub mod model;
+pub mod namespaces;
 pub mod pipeline;
 pub mod query;
 pub mod read;

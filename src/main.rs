@@ -277,6 +277,7 @@ fn load(
     keep_going: bool,
 ) -> Result<(bool, usize), Error> {
     let (read, map) = options(input)?;
+    store.ensure_namespaces()?;
     let files = discover(paths).map_err(|source| Error::Io {
         path: paths.first().cloned().unwrap_or_default(),
         source,

@@ -24,7 +24,7 @@ pub mod ns {
 }
 
 /// The prefixes written in Turtle, TriG, RDF/XML and JSON-LD output.
-pub const PREFIXES: [(&str, &str); 10] = [
+pub const PREFIXES: [(&str, &str); 12] = [
     ("af", ns::AF),
     ("prop", ns::PROP),
     ("attack", ns::ATTACK),
@@ -35,6 +35,8 @@ pub const PREFIXES: [(&str, &str); 10] = [
     ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
     ("xsd", "http://www.w3.org/2001/XMLSchema#"),
     ("owl", "http://www.w3.org/2002/07/owl#"),
+    ("skos", "http://www.w3.org/2004/02/skos/core#"),
+    ("dcterms", "http://purl.org/dc/terms/"),
 ];
 
 macro_rules! terms {

@@ -151,3 +151,28 @@ fn strict_mode_makes_warnings_fatal() {
         "{strict}"
     );
 }
+
+#[test]
+fn the_attack_namespace_is_loaded_once_and_joins_flow_data() {
+    let store = load(&[examples()]);
+    assert_eq!(
+        store.ensure_namespaces().unwrap(),
+        0,
+        "the same version is not loaded again"
+    );
+    let parent = count(
+        &store,
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a af:technique attack:T1059.001 . attack:T1059.001 skos:broader attack:T1059 }",
+    );
+    assert!(parent >= 1);
+    let deprecated = count(
+        &store,
+        "SELECT (COUNT(*) AS ?n) WHERE { attack:T1562.001 owl:deprecated true ; <http://purl.org/dc/terms/isReplacedBy> ?current }",
+    );
+    assert_eq!(deprecated, 1);
+    assert_eq!(
+        store.flows().unwrap().len(),
+        3,
+        "namespace graphs are not flows"
+    );
+}

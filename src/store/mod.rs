@@ -117,6 +117,30 @@ impl FlowStore {
         Ok(())
     }
 
+    /// Loads the built-in shared namespaces (ATT&CK ...) into their graphs, unless the store
+    /// already holds the same version; returns how many it (re)loaded.
+    pub fn ensure_namespaces(&self) -> Result<usize> {
+        let mut loaded = 0;
+        for namespace in crate::namespaces::BUILT_IN {
+            let graph = namespace.graph_iri();
+            let current = self.store.contains(QuadRef::new(
+                graph.as_ref(),
+                af::CONTENT_SHA256,
+                oxigraph::model::LiteralRef::new_simple_literal(&namespace.version_hash()),
+                GraphNameRef::NamedNode(graph.as_ref()),
+            ))?;
+            if !current {
+                self.replace(&MappedFlow {
+                    graph,
+                    quads: namespace.quads()?,
+                    diagnostics: Vec::new(),
+                })?;
+                loaded += 1;
+            }
+        }
+        Ok(loaded)
+    }
+
     /// Whether a flow graph is in the store.
     pub fn contains_flow(&self, graph: NamedNodeRef<'_>) -> Result<bool> {
         Ok(self.store.contains_named_graph(graph)?)
@@ -138,6 +162,12 @@ impl FlowStore {
             let NamedOrBlankNode::NamedNode(graph) = graph? else {
                 continue;
             };
+            if crate::namespaces::BUILT_IN
+                .iter()
+                .any(|n| n.graph == graph.as_str())
+            {
+                continue;
+            }
             let value = |predicate: NamedNodeRef<'_>| -> Result<Option<String>> {
                 let mut quads = self.store.quads_for_pattern(
                     Some(graph.as_ref().into()),

@@ -57,6 +57,7 @@ pub fn load_into(store: &FlowStore, paths: &[PathBuf]) -> usize {
             Outcome::Failed { path, error } => panic!("{}: {error}", path.display()),
         }
     }
+    store.ensure_namespaces().unwrap();
     store.load_all(&mapped, &|_| {}).unwrap();
     mapped.len()
 }
