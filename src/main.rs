@@ -81,6 +81,24 @@ enum Command {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// Show every resolution decision (node → shared IRI, relation, rule, confidence) that
+    /// loading would apply, or the nodes left flow-local.
+    #[command(
+        after_help = "Examples:\n  flowkg resolve ../shared/corpus/attack-flow-v2/afb > decisions.csv\n  flowkg resolve --unmatched some.afb"
+    )]
+    Resolve {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// csv (source,node,shared_iri,relation,rule,confidence), json, or ttl (the triples
+        /// the store holds for them).
+        #[arg(long, value_enum, default_value_t = DecisionFormat::Csv)]
+        format: DecisionFormat,
+        /// List the nodes that stayed flow-local instead (source,node,type,name), for curation.
+        #[arg(long)]
+        unmatched: bool,
+        #[command(flatten)]
+        input: InputArgs,
+    },
     /// Remove flows from a store, named by file path, flow key, graph IRI or flow id.
     Remove {
         #[arg(required = true)]
@@ -114,6 +132,17 @@ struct InputArgs {
     /// Print no warnings or notices.
     #[arg(long, short)]
     quiet: bool,
+    /// A namespace file of your own (Turtle, SKOS concepts with labels) that takes part in
+    /// resolution like the built-in ones (repeatable).
+    #[arg(long = "namespace", value_name = "FILE")]
+    namespaces: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DecisionFormat {
+    Csv,
+    Json,
+    Ttl,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -202,6 +231,12 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             output,
             input,
         } => export(&paths, &format, store.as_deref(), output.as_deref(), &input),
+        Command::Resolve {
+            paths,
+            format,
+            unmatched,
+            input,
+        } => resolve(&paths, format, unmatched, &input),
         Command::Remove { flows, store } => {
             let dir = store
                 .store
@@ -260,10 +295,19 @@ fn open_store(dir: Option<&Path>) -> Result<FlowStore, Error> {
 }
 
 fn options(input: &InputArgs) -> Result<(ReadOptions, MapOptions), Error> {
-    Ok((
-        ReadOptions::new().with_strict(input.strict),
-        MapOptions::new().with_base(&input.base)?,
-    ))
+    let mut map = MapOptions::new().with_base(&input.base)?;
+    if !input.namespaces.is_empty() {
+        let mut resolver = (*flowkg::resolve::Resolver::built_in()).clone();
+        for path in &input.namespaces {
+            let turtle = std::fs::read_to_string(path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            resolver = resolver.with_namespace(&path.display().to_string(), &turtle)?;
+        }
+        map = map.with_resolver(std::sync::Arc::new(resolver));
+    }
+    Ok((ReadOptions::new().with_strict(input.strict), map))
 }
 
 /// How many mapped flows to hold before writing them to the store.
@@ -438,4 +482,78 @@ fn results_format(format: TableFormat) -> ResultsFormat {
         TableFormat::Json => ResultsFormat::Json,
         TableFormat::Xml => ResultsFormat::Xml,
     }
+}
+
+fn resolve(
+    paths: &[PathBuf],
+    format: DecisionFormat,
+    unmatched: bool,
+    input: &InputArgs,
+) -> Result<ExitCode, Error> {
+    let (read, map) = options(input)?;
+    let files = discover(paths).map_err(|source| Error::Io {
+        path: paths[0].clone(),
+        source,
+    })?;
+    let mut done = Vec::new();
+    let mut ok = true;
+    for outcome in Inputs::new(files, &read, &map) {
+        match outcome {
+            Outcome::Mapped { flow, mapped } => done.push((flow, mapped)),
+            Outcome::Skipped { .. } => {}
+            Outcome::Failed { error, .. } => {
+                eprintln!("flowkg: {error}");
+                ok = false;
+            }
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let io = |source| Error::Io {
+        path: "<stdout>".into(),
+        source,
+    };
+    if unmatched {
+        let flows: Vec<_> = done
+            .iter()
+            .map(|(f, m)| (f.as_ref(), m.decisions.as_slice()))
+            .collect();
+        flowkg::resolve::report::write_unmatched(&mut out, &flows).map_err(io)?;
+    } else {
+        let sources: Vec<_> = done
+            .iter()
+            .map(|(f, m)| flowkg::resolve::report::SourceDecisions {
+                source: &f.source.name,
+                decisions: &m.decisions,
+            })
+            .collect();
+        match format {
+            DecisionFormat::Csv => {
+                flowkg::resolve::report::write_csv(&mut out, &sources).map_err(io)?
+            }
+            DecisionFormat::Json => {
+                flowkg::resolve::report::write_json(&mut out, &sources).map_err(io)?
+            }
+            DecisionFormat::Ttl => {
+                let resolution = [
+                    flowkg::vocab::af::ENTITY.as_str(),
+                    flowkg::vocab::af::ASSET_KIND.as_str(),
+                    flowkg::vocab::af::EXPRESSES_STATE.as_str(),
+                    "http://www.w3.org/2002/07/owl#sameAs",
+                ];
+                let mut writer = QuadWriter::new(oxigraph::io::RdfFormat::Turtle, &mut out);
+                for (_, mapped) in &done {
+                    writer.write_all(
+                        mapped
+                            .quads
+                            .iter()
+                            .filter(|q| resolution.contains(&q.predicate.as_str())),
+                    )?;
+                }
+                writer.finish()?;
+            }
+        }
+    }
+    out.flush().map_err(io)?;
+    Ok(exit(ok))
 }

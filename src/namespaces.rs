@@ -19,11 +19,28 @@ pub struct Namespace {
 }
 
 /// The namespaces built into flowkg.
-pub const BUILT_IN: &[Namespace] = &[Namespace {
-    name: "attack",
-    graph: ns::ATTACK,
-    turtle: include_str!("../namespaces/attack.ttl"),
-}];
+pub const BUILT_IN: &[Namespace] = &[
+    Namespace {
+        name: "attack",
+        graph: ns::ATTACK,
+        turtle: include_str!("../namespaces/attack.ttl"),
+    },
+    Namespace {
+        name: "asset-kinds",
+        graph: "https://w3id.org/flowkg/ns/asset-kind/",
+        turtle: include_str!("../namespaces/asset-kinds.ttl"),
+    },
+    Namespace {
+        name: "states",
+        graph: "https://w3id.org/flowkg/ns/state/",
+        turtle: include_str!("../namespaces/states.ttl"),
+    },
+    Namespace {
+        name: "software",
+        graph: "https://w3id.org/flowkg/ns/software/",
+        turtle: include_str!("../namespaces/software.ttl"),
+    },
+];
 
 impl Namespace {
     /// The namespace's graph IRI.

@@ -130,6 +130,18 @@ pub mod af {
         REVOKED_BY = "revokedBy";
         /// Concept scheme → the ATT&CK version it was generated from.
         ATTACK_VERSION = "attackVersion";
+        /// Action → its technique and, for a sub-technique, also the parent technique
+        /// (materialised so sub-technique-aware questions are plain joins).
+        TECHNIQUE_OR_PARENT = "techniqueOrParent";
+
+        // Resolution.
+        /// Node → the shared entity it is (same software, vulnerability, actor, campaign or
+        /// observable); materialised beside `owl:sameAs` as the join key for queries.
+        ENTITY = "entity";
+        /// Asset or infrastructure node → the asset kind it is an occurrence of.
+        ASSET_KIND = "assetKind";
+        /// Condition or legacy asset state → the state it expresses.
+        EXPRESSES_STATE = "expressesState";
 
         // Literal properties.
         /// The STIX id (or legacy id) of an object, as in the source.

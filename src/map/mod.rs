@@ -16,6 +16,7 @@ pub use technique::{Framework, TechniqueId, find_ids};
 use crate::Error;
 use crate::error::{Diagnostic, Location, Severity};
 use crate::model::{Flow, Object, ObjectKind, StatementKind, is_ref_key, is_refs_key};
+use crate::resolve::{Decision, Relation, Resolver};
 use crate::vocab::{
     af, ns,
     std_terms::{rdf, xsd},
@@ -24,17 +25,20 @@ use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, Quad, Term};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// How to map.
 #[derive(Debug, Clone)]
 pub struct MapOptions {
     base: String,
+    resolver: Option<Arc<Resolver>>,
 }
 
 impl Default for MapOptions {
     fn default() -> Self {
         Self {
             base: ns::DEFAULT_INSTANCE_BASE.to_owned(),
+            resolver: Some(Resolver::built_in()),
         }
     }
 }
@@ -52,6 +56,20 @@ impl MapOptions {
         Ok(self)
     }
 
+    /// Resolves nodes to shared IRIs with this resolver (by default the built-in namespaces).
+    #[must_use]
+    pub fn with_resolver(mut self, resolver: Arc<Resolver>) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+
+    /// Maps without resolution: only flow-local nodes and technique IRIs.
+    #[must_use]
+    pub fn without_resolution(mut self) -> Self {
+        self.resolver = None;
+        self
+    }
+
     /// The base IRI of instance data.
     #[must_use]
     pub fn base(&self) -> &str {
@@ -64,12 +82,13 @@ impl MapOptions {
     }
 }
 
-/// A flow's quads, with what the mapping noticed.
+/// A flow's quads, with what the mapping noticed and the resolution decisions it applied.
 #[derive(Debug, Clone)]
 pub struct MappedFlow {
     pub graph: NamedNode,
     pub quads: Vec<Quad>,
     pub diagnostics: Vec<Diagnostic>,
+    pub decisions: Vec<Decision>,
 }
 
 /// Maps one flow into quads of its own named graph.
@@ -89,10 +108,19 @@ pub fn map_flow(flow: &Flow, options: &MapOptions) -> Result<MappedFlow, Error> 
         mapper.map_object(object)?;
     }
     mapper.map_document(&graph)?;
+    let decisions = options
+        .resolver
+        .as_ref()
+        .map(|r| r.resolve(flow))
+        .unwrap_or_default();
+    for decision in &decisions {
+        mapper.map_decision(decision)?;
+    }
     Ok(MappedFlow {
         graph,
         quads: mapper.quads,
         diagnostics: mapper.diagnostics,
+        decisions,
     })
 }
 
@@ -458,6 +486,15 @@ impl<'f> Mapper<'f> {
                 None => Vec::new(),
             };
             for id in ids {
+                if key == "technique_id" {
+                    for family in id.with_parent() {
+                        self.emit(
+                            node,
+                            af::TECHNIQUE_OR_PARENT,
+                            NamedNode::new_unchecked(family.iri()),
+                        );
+                    }
+                }
                 self.emit(node, predicate, NamedNode::new_unchecked(id.iri()));
             }
         }
@@ -525,6 +562,25 @@ impl<'f> Mapper<'f> {
                 };
                 self.emit(&subject, predicate, Literal::new_simple_literal(value));
             }
+        }
+        Ok(())
+    }
+
+    /// States a resolution decision: the relation, and for the same entity also `af:entity`.
+    fn map_decision(&mut self, decision: &Decision) -> Result<(), Error> {
+        let node = self.reference(&decision.node)?;
+        let shared = iri::checked(decision.shared_iri.clone())?;
+        match decision.relation {
+            Relation::SameAs => {
+                self.emit(&node, af::ENTITY, shared.clone());
+                self.emit(
+                    &node,
+                    NamedNodeRef::new_unchecked("http://www.w3.org/2002/07/owl#sameAs"),
+                    shared,
+                );
+            }
+            Relation::AssetKind => self.emit(&node, af::ASSET_KIND, shared),
+            Relation::ExpressesState => self.emit(&node, af::EXPRESSES_STATE, shared),
         }
         Ok(())
     }

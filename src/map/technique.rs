@@ -37,6 +37,22 @@ pub struct TechniqueId {
 }
 
 impl TechniqueId {
+    /// This id and, for a sub-technique (`T1059.001`), its parent technique (`T1059`).
+    #[must_use]
+    pub fn with_parent(&self) -> Vec<TechniqueId> {
+        let mut family = vec![self.clone()];
+        if let Some((parent, sub)) = self.id.rsplit_once('.') {
+            if sub.len() == 3 && sub.bytes().all(|b| b.is_ascii_digit()) && !parent.ends_with("AML")
+            {
+                family.push(TechniqueId {
+                    id: parent.to_owned(),
+                    framework: self.framework,
+                });
+            }
+        }
+        family
+    }
+
     /// The shared IRI of this id.
     #[must_use]
     pub fn iri(&self) -> String {

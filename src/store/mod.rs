@@ -134,6 +134,7 @@ impl FlowStore {
                     graph,
                     quads: namespace.quads()?,
                     diagnostics: Vec::new(),
+                    decisions: Vec::new(),
                 })?;
                 loaded += 1;
             }

@@ -1,0 +1,599 @@
+//! Resolution: links a flow's nodes to shared IRIs, each decision with its rule and confidence.
+//!
+//! - the same software (tool or malware alike), vulnerability, threat actor, campaign or
+//!   observable is one entity: `owl:sameAs` and the materialised join key `af:entity`;
+//! - an asset or infrastructure node is an occurrence of an asset kind: `af:assetKind`;
+//! - a condition or a legacy state expresses a state: `af:expressesState`.
+//!
+//! Decisions depend only on the flow itself and the namespaces (built-in and the user's), so
+//! resolving a flow alone and loading it with others give the same answer.
+
+mod observable;
+pub mod report;
+mod text;
+mod vocabulary;
+
+pub use observable::{canonical_json, deterministic_id};
+pub use vocabulary::{Concept, Vocabulary};
+
+use crate::model::{Flow, Object, ObjectKind, StatementKind};
+use crate::vocab::ns;
+use crate::{Error, Result};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, LazyLock};
+use text::{is_generic, software_core, tokens};
+
+/// How a node relates to the shared IRI it was resolved to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Relation {
+    /// The identical thing (same software, CVE, actor, observable).
+    SameAs,
+    /// An occurrence of an asset kind.
+    AssetKind,
+    /// Expresses a state.
+    ExpressesState,
+}
+
+impl Relation {
+    /// The name used in reports: the property that states it.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::SameAs => "owl:sameAs",
+            Self::AssetKind => "af:assetKind",
+            Self::ExpressesState => "af:expressesState",
+        }
+    }
+}
+
+impl fmt::Display for Relation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One resolution decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The node's id in the flow (its STIX id).
+    pub node: String,
+    pub shared_iri: String,
+    pub relation: Relation,
+    /// The rule that decided, e.g. `software-name`, `cve-id`, `stix-deterministic-id`.
+    pub rule: &'static str,
+    pub confidence: f32,
+}
+
+/// The namespaces resolution matches against.
+#[derive(Debug, Clone)]
+pub struct Resolver {
+    kinds: Vocabulary,
+    states: Vocabulary,
+    software: Vocabulary,
+}
+
+/// Longer conditions are stories, not statements of a state.
+const MAX_CONDITION_WORDS: usize = 10;
+
+fn shared(path: &str) -> String {
+    format!("{}{path}", ns::SHARED)
+}
+
+const KINDS_TTL: &str = include_str!("../../namespaces/asset-kinds.ttl");
+const STATES_TTL: &str = include_str!("../../namespaces/states.ttl");
+const SOFTWARE_TTL: &str = include_str!("../../namespaces/software.ttl");
+
+static BUILT_IN: LazyLock<Arc<Resolver>> = LazyLock::new(|| {
+    // The embedded namespace files are parsed by a test; they cannot fail here.
+    Arc::new(Resolver::from_built_in().expect("the built-in namespaces parse"))
+});
+
+fn software_words(label: &str) -> Vec<String> {
+    software_core(label)
+}
+
+impl Resolver {
+    /// The resolver over the built-in namespaces, shared.
+    #[must_use]
+    pub fn built_in() -> Arc<Self> {
+        Arc::clone(&BUILT_IN)
+    }
+
+    fn from_built_in() -> Result<Self> {
+        Ok(Self {
+            kinds: Vocabulary::from_turtle(
+                "namespaces/asset-kinds.ttl",
+                KINDS_TTL,
+                vocabulary::word_tokens,
+            )?,
+            states: Vocabulary::from_turtle(
+                "namespaces/states.ttl",
+                STATES_TTL,
+                vocabulary::word_tokens,
+            )?,
+            software: Vocabulary::from_turtle(
+                "namespaces/software.ttl",
+                SOFTWARE_TTL,
+                software_words,
+            )?,
+        })
+    }
+
+    /// Adds a user's namespace (Turtle, SKOS): concepts `skos:inScheme` the built-in state or
+    /// software scheme join those; every other concept is an asset kind.
+    pub fn with_namespace(mut self, name: &str, turtle: &str) -> Result<Self> {
+        let words = Vocabulary::from_turtle(name, turtle, vocabulary::word_tokens)?;
+        let software = Vocabulary::from_turtle(name, turtle, software_words)?;
+        if words.concepts.is_empty() {
+            return Err(Error::Store(format!(
+                "{name}: no skos:Concept with a label"
+            )));
+        }
+        for (concept, software_concept) in words.concepts.into_iter().zip(software.concepts) {
+            let scheme = concept
+                .scheme
+                .as_ref()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default();
+            if scheme == shared("state/") {
+                self.states.concepts.push(concept);
+            } else if scheme == shared("software/") {
+                self.software.concepts.push(software_concept);
+            } else {
+                self.kinds.concepts.push(concept);
+            }
+        }
+        Ok(self)
+    }
+
+    /// Every decision for a flow's nodes.
+    #[must_use]
+    pub fn resolve(&self, flow: &Flow) -> Vec<Decision> {
+        let mut decisions = Vec::new();
+        let observables = observable_ids(flow);
+        let local_software = self.local_software(flow);
+        let legacy_descriptions = legacy_descriptions(flow);
+        for object in &flow.objects {
+            let mut decide =
+                |shared_iri: String, relation: Relation, rule: &'static str, confidence: f32| {
+                    decisions.push(Decision {
+                        node: object.id.clone(),
+                        shared_iri,
+                        relation,
+                        rule,
+                        confidence,
+                    });
+                };
+            if let Some(id) = observables.get(object.id.as_str()) {
+                decide(
+                    shared(&format!("observable/{id}")),
+                    Relation::SameAs,
+                    "stix-deterministic-id",
+                    1.0,
+                );
+            }
+            match (object.kind, object.stix_type.as_str()) {
+                (ObjectKind::Other, "tool" | "malware" | "software") => {
+                    if let Some((iri, rule, confidence)) = self.software_of(object, &local_software)
+                    {
+                        decide(iri, Relation::SameAs, rule, confidence);
+                    }
+                }
+                (ObjectKind::Other, "file" | "process" | "artifact") => {
+                    if let Some((iri, rule, confidence)) =
+                        self.identified_in_description(object, &local_software)
+                    {
+                        decide(iri, Relation::SameAs, rule, confidence);
+                    }
+                }
+                (ObjectKind::Other, "vulnerability") => {
+                    if let Some((iri, rule)) = vulnerability_of(object) {
+                        decide(iri, Relation::SameAs, rule, 1.0);
+                    }
+                }
+                (ObjectKind::Other, "threat-actor" | "intrusion-set" | "campaign") => {
+                    if let Some(iri) = named_entity(object) {
+                        decide(iri, Relation::SameAs, "normalised-name", 0.9);
+                    }
+                }
+                (ObjectKind::Other, "infrastructure") => {
+                    if let Some(iri) = infrastructure_address(object) {
+                        decide(iri, Relation::SameAs, "address-name", 0.9);
+                    }
+                    if let Some((iri, rule, confidence)) =
+                        self.kind_of(object.str("name"), object.str("description"))
+                    {
+                        decide(iri, Relation::AssetKind, rule, confidence);
+                    }
+                }
+                (ObjectKind::Asset, _) => {
+                    let description = object
+                        .str("description")
+                        .or_else(|| legacy_descriptions.get(object.id.as_str()).copied());
+                    let name = object
+                        .str("name")
+                        .or_else(|| legacy_descriptions.get(object.id.as_str()).copied());
+                    if let Some((iri, rule, confidence)) = self.kind_of(name, description) {
+                        decide(iri, Relation::AssetKind, rule, confidence);
+                    }
+                    if let Some(state) = object.str("state") {
+                        if let Some(concept) = self.states.exact(&tokens(state)) {
+                            decide(
+                                concept.iri.as_str().to_owned(),
+                                Relation::ExpressesState,
+                                "state-label",
+                                0.95,
+                            );
+                        }
+                    }
+                }
+                // Conditions are narrative; only a short one states a state or an asset kind
+                // plainly enough ("HSE Server is compromised", "Able to move laterally").
+                (ObjectKind::Condition, _)
+                    if tokens(object.str("description").unwrap_or_default()).len()
+                        <= MAX_CONDITION_WORDS =>
+                {
+                    let text = tokens(object.str("description").unwrap_or_default());
+                    if let Some((concept, _)) = self.states.longest_in(&text) {
+                        decide(
+                            concept.iri.as_str().to_owned(),
+                            Relation::ExpressesState,
+                            "state-in-description",
+                            0.6,
+                        );
+                    }
+                    if let Some((concept, len)) = self.kinds.longest_in(&text) {
+                        if len >= 2 {
+                            decide(
+                                concept.iri.as_str().to_owned(),
+                                Relation::AssetKind,
+                                "asset-kind-in-description",
+                                0.6,
+                            );
+                        }
+                    }
+                }
+                // A legacy `state` data property: the asset it is about expresses the state.
+                (ObjectKind::Statement(StatementKind::DataProperty), _)
+                    if legacy_local(object).as_deref() == Some("state") =>
+                {
+                    let state = object
+                        .str("value")
+                        .and_then(|v| self.states.exact(&tokens(v)));
+                    if let (Some(concept), Some(asset)) = (state, object.str("source_ref")) {
+                        decisions.push(Decision {
+                            node: asset.to_owned(),
+                            shared_iri: concept.iri.as_str().to_owned(),
+                            relation: Relation::ExpressesState,
+                            rule: "state-label",
+                            confidence: 0.9,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        decisions
+    }
+
+    /// The shared software IRI of every tool, malware and software node of the flow, by name,
+    /// for recognising renamed copies that the flow's descriptions identify.
+    fn local_software(&self, flow: &Flow) -> Vec<(Vec<String>, String)> {
+        flow.objects
+            .iter()
+            .filter(|o| matches!(o.stix_type.as_str(), "tool" | "malware" | "software"))
+            .filter_map(|o| {
+                let core = software_core(o.str("name")?);
+                let iri = self.software_by_name(o.str("name")?)?;
+                Some((core, iri.0))
+            })
+            .collect()
+    }
+
+    fn software_by_name(&self, name: &str) -> Option<(String, &'static str, f32)> {
+        // A name may list several spellings: "psexesvc.exe/PsExec64.exe".
+        for part in std::iter::once(name).chain(name.split(['/', ','])) {
+            if let Some(concept) = self.software.exact(&software_core(part)) {
+                return Some((concept.iri.as_str().to_owned(), "software-name", 0.95));
+            }
+        }
+        let core = software_core(name);
+        if core.is_empty() || is_generic(&core) {
+            return None;
+        }
+        Some((
+            shared(&format!("software/{}", text::slug(&core))),
+            "normalised-name",
+            0.85,
+        ))
+    }
+
+    fn software_of(
+        &self,
+        object: &Object,
+        local: &[(Vec<String>, String)],
+    ) -> Option<(String, &'static str, f32)> {
+        let by_name = object.str("name").and_then(|n| self.software_by_name(n));
+        match by_name {
+            Some(found) if found.1 == "software-name" => Some(found),
+            other => self.identified_in_description(object, local).or(other),
+        }
+    }
+
+    /// A node whose description says what software it is: the description's first clause is
+    /// the software's name, maybe with a word for its packaging ("Mimikatz", "Mimikatz file;
+    /// used to dump …", "Cobalt Strike DLL"), or it calls the node a copy of it ("copy of
+    /// PsExec utility", "a renamed version of Mimikatz"). "PowerShell loader" or "XMRig Miner
+    /// driver" describe something else that merely involves the software.
+    fn identified_in_description(
+        &self,
+        object: &Object,
+        local: &[(Vec<String>, String)],
+    ) -> Option<(String, &'static str, f32)> {
+        let description = object.str("description")?;
+        let words = tokens(description);
+        let clause_end = description
+            .find([';', ':', '('])
+            .into_iter()
+            .chain(description.find(" - "))
+            .min()
+            .unwrap_or(description.len());
+        let clause = tokens(&description[..clause_end]);
+        let own = object.str("name").map(software_core).unwrap_or_default();
+        let known = self
+            .software
+            .concepts
+            .iter()
+            .flat_map(|c| {
+                c.labels
+                    .iter()
+                    .map(move |l| (l.clone(), c.iri.as_str().to_owned()))
+            })
+            .chain(local.iter().cloned())
+            .filter(|(label, _)| !label.is_empty() && *label != own && !is_generic(label));
+        let mut best: Option<(usize, String)> = None;
+        for (label, iri) in known {
+            let names_it = clause.starts_with(&label)
+                && match &clause[label.len()..] {
+                    [] => true,
+                    [packaging] => matches!(
+                        packaging.as_str(),
+                        "file" | "utility" | "binary" | "executable" | "dll" | "tool" | "exe"
+                    ),
+                    _ => false,
+                };
+            let copy_of = text::find_runs(&words, &label).any(|at| {
+                at > 0
+                    && matches!(words[at - 1].as_str(), "of" | "renamed")
+                    && words[..at]
+                        .iter()
+                        .any(|w| matches!(w.as_str(), "copy" | "version" | "variant" | "renamed"))
+            });
+            if (names_it || copy_of) && best.as_ref().is_none_or(|(len, _)| label.len() > *len) {
+                best = Some((label.len(), iri));
+            }
+        }
+        best.map(|(_, iri)| (iri, "description-identifies", 0.8))
+    }
+
+    /// The asset kind a name says a node is, by the kind label its name ends with (the head of
+    /// the noun phrase: "Plaintext SSL VPN Credentials" are credentials, not a VPN). When the
+    /// name says nothing, or only "server", a short description ("Windows Workstation",
+    /// "File Server; Windows Server 2019") may say it.
+    fn kind_of(
+        &self,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Option<(String, &'static str, f32)> {
+        let name_words = name.map(tokens).unwrap_or_default();
+        let by_name = self.kinds.ending(&name_words);
+        let by_description = description.and_then(|d| {
+            let clause = tokens(d.split(';').next().unwrap_or(d));
+            (clause.len() <= 6)
+                .then(|| self.kinds.longest_in(&clause))
+                .flatten()
+        });
+        let generic = |c: &Concept| c.iri.as_str().ends_with("/server");
+        match (by_name, by_description) {
+            (Some((concept, _)), Some((better, _))) if generic(concept) && !generic(better) => {
+                Some((
+                    better.iri.as_str().to_owned(),
+                    "asset-kind-in-description",
+                    0.7,
+                ))
+            }
+            (Some((concept, len)), _) => {
+                let exact = len == name_words.len();
+                let rule = if exact {
+                    "asset-kind-label"
+                } else {
+                    "asset-kind-in-name"
+                };
+                Some((
+                    concept.iri.as_str().to_owned(),
+                    rule,
+                    if exact { 0.95 } else { 0.85 },
+                ))
+            }
+            (None, Some((concept, _))) => Some((
+                concept.iri.as_str().to_owned(),
+                "asset-kind-in-description",
+                0.7,
+            )),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Deterministic ids of the flow's observables, references resolved in a second pass.
+fn observable_ids(flow: &Flow) -> HashMap<&str, String> {
+    let mut ids: HashMap<&str, String> = HashMap::new();
+    for _ in 0..2 {
+        for object in flow.objects.iter().filter(|o| o.kind == ObjectKind::Other) {
+            if let Some(id) = deterministic_id(&object.stix_type, &object.properties, &ids) {
+                ids.insert(&object.id, id);
+            }
+        }
+    }
+    ids
+}
+
+/// Legacy assets are named by `description` data properties.
+fn legacy_descriptions(flow: &Flow) -> HashMap<&str, &str> {
+    flow.objects
+        .iter()
+        .filter(|o| o.kind == ObjectKind::Statement(StatementKind::DataProperty))
+        .filter(|o| legacy_local(o).as_deref() == Some("description"))
+        .filter_map(|o| Some((o.str("source_ref")?, o.str("value")?)))
+        .collect()
+}
+
+fn legacy_local(statement: &Object) -> Option<String> {
+    let predicate = statement.str("predicate")?;
+    Some(
+        predicate
+            .rsplit(['#', '/'])
+            .next()?
+            .trim_matches('-')
+            .to_ascii_lowercase(),
+    )
+}
+
+/// `CVE-2022-22960` in any spelling ("CVE 2022-22960", "cve_2022_22960"), or a CWE id.
+fn vulnerability_of(object: &Object) -> Option<(String, &'static str)> {
+    let mut texts: Vec<&str> = object.str("name").into_iter().collect();
+    if let Some(serde_json::Value::Array(refs)) = object.properties.get("external_references") {
+        texts.extend(
+            refs.iter()
+                .filter_map(|r| r.get("external_id").and_then(serde_json::Value::as_str)),
+        );
+    }
+    for text in texts {
+        let words: Vec<String> = text
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_uppercase)
+            .collect();
+        for (i, word) in words.iter().enumerate() {
+            let (year, number) = (words.get(i + 1), words.get(i + 2));
+            if word == "CVE" {
+                if let (Some(y), Some(n)) = (year, number) {
+                    if y.len() == 4
+                        && y.bytes().all(|b| b.is_ascii_digit())
+                        && n.len() >= 4
+                        && n.bytes().all(|b| b.is_ascii_digit())
+                    {
+                        return Some((shared(&format!("vulnerability/CVE-{y}-{n}")), "cve-id"));
+                    }
+                }
+            }
+            if word == "CWE" {
+                if let Some(n) = year.filter(|n| n.bytes().all(|b| b.is_ascii_digit())) {
+                    return Some((shared(&format!("weakness/CWE-{n}")), "cwe-id"));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Threat actors, intrusion sets and campaigns by name, spaces and case folded
+/// ("Ocean Lotus" = "OceanLotus").
+fn named_entity(object: &Object) -> Option<String> {
+    let words = tokens(object.str("name")?);
+    if words.is_empty() {
+        return None;
+    }
+    let folder = match object.stix_type.as_str() {
+        "campaign" => "campaign",
+        _ => "actor",
+    };
+    Some(shared(&format!(
+        "{folder}/{}",
+        text::slug(&[words.concat()])
+    )))
+}
+
+/// Infrastructure named by an IP address or domain is that observable.
+fn infrastructure_address(object: &Object) -> Option<String> {
+    let name = object.str("name")?.trim();
+    let host = name.split(':').next().unwrap_or(name);
+    let stix_type = if host.parse::<std::net::Ipv4Addr>().is_ok() {
+        "ipv4-addr"
+    } else if is_domain(host) {
+        "domain-name"
+    } else {
+        return None;
+    };
+    let mut properties = serde_json::Map::new();
+    properties.insert(
+        "value".into(),
+        serde_json::Value::from(host.to_ascii_lowercase()),
+    );
+    let id = deterministic_id(stix_type, &properties, &HashMap::new())?;
+    Some(shared(&format!("observable/{id}")))
+}
+
+fn is_domain(host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+        && !matches!(
+            labels.last().map(|t| t.to_ascii_lowercase()).as_deref(),
+            Some("exe" | "dll" | "sys" | "txt" | "bat" | "ps1" | "jsp" | "zip")
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_namespaces_parse() {
+        let resolver = Resolver::from_built_in().unwrap();
+        assert!(resolver.kinds.concepts.len() > 30);
+        assert!(resolver.states.concepts.len() > 5);
+        assert!(resolver.software.by_notation("S0002").is_some());
+    }
+
+    #[test]
+    fn cve_spellings_agree() {
+        let object = |name: &str| Object {
+            id: "vulnerability--1".into(),
+            stix_type: "vulnerability".into(),
+            kind: ObjectKind::Other,
+            properties: serde_json::json!({ "name": name })
+                .as_object()
+                .cloned()
+                .unwrap(),
+            pointer: String::new(),
+        };
+        let expected = "https://w3id.org/flowkg/ns/vulnerability/CVE-2022-22960";
+        for spelling in [
+            "CVE-2022-22960",
+            "CVE 2022-22960",
+            "cve_2022_22960",
+            "CVE-2022-22960\n",
+        ] {
+            assert_eq!(
+                vulnerability_of(&object(spelling)).unwrap().0,
+                expected,
+                "{spelling}"
+            );
+        }
+        assert!(vulnerability_of(&object("Zero-day vulnerabilities")).is_none());
+    }
+
+    #[test]
+    fn domains_and_file_names_differ() {
+        assert!(is_domain("svobodaukrayin.ua"));
+        assert!(!is_domain("iissrv.exe"));
+        assert!(!is_domain("C2 server"));
+    }
+}

@@ -1,0 +1,201 @@
+//! STIX 2.1 deterministic identifiers of cyber-observables (spec §2.9): UUIDv5 in the SCO
+//! namespace over the RFC 8785 canonical JSON of the type's ID-contributing properties. The
+//! Builder gives every object a random id; this is what makes the same IP, domain or file one
+//! IRI across flows.
+
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// The namespace STIX 2.1 defines for SCO identifiers.
+const SCO_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x00ab_edb4_aa42_466c_9c01_fed2_3315_a9b7);
+
+/// Hash algorithms in the order STIX prefers them for identity.
+const HASH_PREFERENCE: [&str; 4] = ["MD5", "SHA-1", "SHA-256", "SHA-512"];
+
+/// The ID-contributing properties of each SCO type (STIX 2.1 specification, per type).
+fn contributing(stix_type: &str) -> Option<&'static [&'static str]> {
+    Some(match stix_type {
+        "artifact" => &["hashes", "payload_bin"],
+        "autonomous-system" => &["number"],
+        "directory" => &["path"],
+        "domain-name" | "email-addr" | "ipv4-addr" | "ipv6-addr" | "mac-addr" | "url" => &["value"],
+        "email-message" => &["from_ref", "subject", "body"],
+        "file" => &["hashes", "name", "extensions", "parent_directory_ref"],
+        "mutex" => &["name"],
+        "network-traffic" => &[
+            "start",
+            "end",
+            "src_ref",
+            "dst_ref",
+            "src_port",
+            "dst_port",
+            "protocols",
+            "extensions",
+        ],
+        "software" => &["name", "cpe", "swid", "vendor", "version"],
+        "user-account" => &["account_type", "user_id", "account_login"],
+        "windows-registry-key" => &["key", "values"],
+        "x509-certificate" => &["hashes", "serial_number"],
+        _ => return None,
+    })
+}
+
+/// The deterministic id of an observable, or `None` when its type has none (process) or it
+/// carries none of its contributing properties. References inside are replaced by the
+/// deterministic ids of the objects they name, when those have one.
+#[must_use]
+pub fn deterministic_id(
+    stix_type: &str,
+    properties: &Map<String, Value>,
+    referenced: &HashMap<&str, String>,
+) -> Option<String> {
+    let keys = contributing(stix_type)?;
+    let mut contributing_values = Map::new();
+    for key in keys {
+        let Some(value) = properties.get(*key) else {
+            continue;
+        };
+        let value = match (*key, value) {
+            ("hashes", Value::Object(hashes)) => {
+                let (algorithm, digest) = HASH_PREFERENCE
+                    .iter()
+                    .find_map(|a| hashes.iter().find(|(k, _)| k.eq_ignore_ascii_case(a)))
+                    .or_else(|| hashes.iter().next())?;
+                let mut one = Map::new();
+                one.insert(algorithm.clone(), digest.clone());
+                Value::Object(one)
+            }
+            ("hashes", _) => continue,
+            (key, Value::String(id)) if key.ends_with("_ref") => Value::from(
+                referenced
+                    .get(id.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| id.clone()),
+            ),
+            _ => value.clone(),
+        };
+        contributing_values.insert((*key).to_owned(), value);
+    }
+    if contributing_values.is_empty() {
+        return None;
+    }
+    let canonical = canonical_json(&Value::Object(contributing_values));
+    Some(format!(
+        "{stix_type}--{}",
+        uuid::Uuid::new_v5(&SCO_NAMESPACE, canonical.as_bytes())
+    ))
+}
+
+/// RFC 8785 (JCS) canonical JSON: keys sorted by UTF-16 code units, no white space, numbers in
+/// their shortest form, strings with only the required escapes.
+#[must_use]
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+            out.push('{');
+            for (index, (key, item)) in entries.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_string(key, out);
+                out.push(':');
+                write_canonical(item, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        Value::String(s) => write_string(s, out),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => out.push_str(&i.to_string()),
+            (_, Some(u), _) => out.push_str(&u.to_string()),
+            (_, _, Some(f)) if f.fract() == 0.0 && f.abs() < 1e21 => {
+                out.push_str(&format!("{f:.0}"))
+            }
+            _ => out.push_str(&n.to_string()),
+        },
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0C}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn id(stix_type: &str, properties: Value) -> Option<String> {
+        deterministic_id(stix_type, properties.as_object().unwrap(), &HashMap::new())
+    }
+
+    /// The STIX 2.1 specification's vector (§2.9): `file` named "foo.exe".
+    #[test]
+    fn published_vector() {
+        assert_eq!(
+            id("file", json!({"name": "foo.exe"})).unwrap(),
+            "file--7af1312c-4402-5d2f-b169-b118d73b85c4"
+        );
+        // Properties that do not contribute change nothing.
+        assert_eq!(
+            id("file", json!({"name": "foo.exe", "size": 12})),
+            id("file", json!({"name": "foo.exe"}))
+        );
+    }
+
+    #[test]
+    fn hashes_count_by_preference_and_other_properties_do_not() {
+        let a = id(
+            "file",
+            json!({"name": "a.exe", "hashes": {"SHA-256": "aa", "MD5": "bb"}, "size": 1}),
+        );
+        let b = id("file", json!({"name": "a.exe", "hashes": {"MD5": "bb"}}));
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn processes_have_no_deterministic_id() {
+        assert_eq!(id("process", json!({"command_line": "cmd.exe"})), None);
+        assert_eq!(id("ipv4-addr", json!({"resolves_to_refs": []})), None);
+    }
+
+    #[test]
+    fn canonical_json_sorts_and_escapes() {
+        assert_eq!(
+            canonical_json(&json!({"b": 1, "a": "x\ny", "c": [true, null]})),
+            r#"{"a":"x\ny","b":1,"c":[true,null]}"#
+        );
+    }
+}
