@@ -73,6 +73,12 @@ pub struct Resolver {
     software: Vocabulary,
 }
 
+/// Words that open a clause which is not a noun phrase naming what something is.
+const NOT_A_NOUN_PHRASE: &[&str] = &[
+    "the", "a", "an", "located", "hosted", "hosting", "used", "in", "on", "at", "by", "with",
+    "for", "from", "to", "contain", "contains", "host", "hosts", "stores", "store", "runs", "run",
+];
+
 /// Longer conditions are stories, not statements of a state.
 const MAX_CONDITION_WORDS: usize = 10;
 
@@ -390,7 +396,13 @@ impl Resolver {
         let by_name = self.kinds.ending(&name_words);
         let by_description = description.and_then(|d| {
             let clause = tokens(d.split(';').next().unwrap_or(d));
-            (clause.len() <= 6)
+            // "Windows Workstation", "File Server": a description that is a noun phrase. Not
+            // "located in the network share" or "hosted the malicious document".
+            let noun_phrase = clause.len() <= 6
+                && !clause
+                    .first()
+                    .is_some_and(|w| NOT_A_NOUN_PHRASE.contains(&w.as_str()));
+            noun_phrase
                 .then(|| self.kinds.longest_in(&clause))
                 .flatten()
         });
