@@ -27,8 +27,13 @@ impl FlowStore {
         Ok(Self::wrap(Store::new()?))
     }
 
-    /// Opens (or creates) the on-disk store in `dir` for reading and writing.
+    /// Opens (or creates) the on-disk store in `dir` for reading and writing. A new store is
+    /// created beside `dir` and renamed into place, so a process killed while creating it
+    /// leaves no half-made store behind.
     pub fn open(dir: &Path) -> Result<Self> {
+        if !dir.join("CURRENT").exists() {
+            create_atomically(dir)?;
+        }
         let store =
             Store::open(dir).map_err(|e| Error::Store(format!("{}: {e}", dir.display())))?;
         Ok(Self::wrap(store))
@@ -241,6 +246,36 @@ impl FlowStore {
     pub fn flush(&self) -> Result<()> {
         Ok(self.store.flush()?)
     }
+}
+
+/// Creates an empty store in a sibling folder, then renames it to `dir` (which must be absent
+/// or an empty folder).
+fn create_atomically(dir: &Path) -> Result<()> {
+    let io = |e: std::io::Error| Error::Store(format!("{}: {e}", dir.display()));
+    if dir.exists() {
+        if std::fs::read_dir(dir).map_err(io)?.next().is_some() {
+            return Err(Error::Store(format!(
+                "{}: not a flowkg store, and not empty: refusing to write into it",
+                dir.display()
+            )));
+        }
+        std::fs::remove_dir(dir).map_err(io)?;
+    }
+    let name = dir
+        .file_name()
+        .map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(io)?;
+    let staging = parent.join(format!(".{name}.creating-{}", std::process::id()));
+    {
+        let store = Store::open(&staging)
+            .map_err(|e| Error::Store(format!("{}: {e}", staging.display())))?;
+        store.flush()?;
+    }
+    std::fs::rename(&staging, dir).map_err(io)
 }
 
 /// A flow as the store lists it.
