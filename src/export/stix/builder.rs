@@ -3,8 +3,10 @@
 //! The reader keeps what the file says; this step adds what the Builder's export adds, from
 //! the flow alone: the bundle, the extension definition and its MITRE identity, an identity
 //! for the flow's `author` (referenced by `created_by_ref`), `spec_version`, `created` /
-//! `modified` and the extension marker on every object; it trims strings, writes dates in UTC,
-//! and fills an action's `tactic_id`, `tactic_ref` and `technique_ref` from its technique with
+//! `modified` and the extension marker on every object; it computes `start_refs` as the Builder
+//! does, trims the strings of every node but the flow, turns yes/no choices into booleans,
+//! confidence choices into numbers and hash rows into `hashes`, writes dates in UTC, and fills
+//! an action's `tactic_id`, `tactic_ref` and `technique_ref` from its tactic-technique pair with
 //! the Builder's own ATT&CK, ATLAS, D3FEND and F3 enums (`data/builder/attack-enums.tsv`).
 //! Identifiers and timestamps the Builder makes up at each export are derived from the flow
 //! instead, so the same file always gives the same bundle. One deliberate difference: condition
@@ -31,16 +33,28 @@ pub fn complete(flow: &Flow) -> (Map<String, Value>, Vec<Object>) {
     let timestamp = flow_timestamp(flow);
     let mut objects = preamble();
     let author = author_identity(flow, &timestamp);
+    let start_refs = start_refs(flow);
     for object in &flow.objects {
         let mut object = object.clone();
-        if object.kind == ObjectKind::Action {
-            fill_techniques(&mut object.properties);
-        }
-        if object.kind == ObjectKind::Flow {
-            object.properties.remove("author");
-            object
-                .properties
-                .insert("created_by_ref".into(), json!(author.id));
+        match object.kind {
+            ObjectKind::Flow => {
+                object.properties.remove("author");
+                object
+                    .properties
+                    .insert("created_by_ref".into(), json!(author.id));
+                object
+                    .properties
+                    .insert("start_refs".into(), json!(start_refs));
+            }
+            ObjectKind::Action => {
+                fill_techniques(&mut object.properties);
+                confidence_value(&mut object.properties);
+                trim(&mut object.properties);
+            }
+            _ => {
+                trim(&mut object.properties);
+                builder_values(&object.stix_type, &mut object.properties);
+            }
         }
         finish_object(&mut object, &timestamp);
         let is_flow = object.kind == ObjectKind::Flow;
@@ -104,43 +118,146 @@ fn stamp(object: &mut Object, timestamp: &str) {
     object.properties = head;
 }
 
-/// Trims strings, drops what trimming empties, and writes timestamps in UTC, all the way down.
+/// Writes timestamps that carry an offset in UTC, all the way down.
 fn normalise(properties: &mut Map<String, Value>) {
-    let keys: Vec<String> = properties.keys().cloned().collect();
-    for key in keys {
-        let Some(value) = properties.get_mut(&key) else {
-            continue;
-        };
-        if !normalise_value(&key, value) {
-            properties.remove(&key);
+    for (key, value) in properties.iter_mut() {
+        normalise_value(key, value);
+    }
+}
+
+fn normalise_value(key: &str, value: &mut Value) {
+    match value {
+        Value::String(text) if is_timestamp_key(key) => {
+            if let Some(utc) = utc_timestamp(text) {
+                *text = utc;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| normalise_value(key, item)),
+        Value::Object(map) => normalise(map),
+        _ => {}
+    }
+}
+
+/// The Builder trims the strings of every node but the flow: its properties, the items of its
+/// lists and the values of dictionaries in those lists.
+fn trim(properties: &mut Map<String, Value>) {
+    for value in properties.values_mut() {
+        match value {
+            Value::String(text) => *text = text.trim().to_owned(),
+            Value::Array(items) => {
+                for item in items {
+                    match item {
+                        Value::String(text) => *text = text.trim().to_owned(),
+                        Value::Object(map) => trim(map),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }
 
-/// Returns whether the value is still a value (not emptied by trimming).
-fn normalise_value(key: &str, value: &mut Value) -> bool {
-    match value {
-        Value::String(text) => {
-            let trimmed = text.trim();
-            if trimmed.is_empty() {
-                return false;
+/// What the Builder's export makes of the form values of a node other than an action: its
+/// yes/no choices become booleans, its list of `{hash_type, hash_value}` rows the STIX
+/// `hashes` dictionary, and a MAC address is written in lower case.
+fn builder_values(stix_type: &str, properties: &mut Map<String, Value>) {
+    for (key, value) in properties.iter_mut() {
+        match value {
+            Value::String(text) if text == "true" || text == "false" => {
+                *value = Value::Bool(text == "true");
             }
-            *text = match is_timestamp_key(key).then(|| utc_timestamp(trimmed)) {
-                Some(Some(utc)) => utc,
-                _ => trimmed.to_owned(),
-            };
-            true
+            Value::String(text) if stix_type == "mac-addr" && key == "value" => {
+                *text = text.to_lowercase();
+            }
+            Value::Array(rows) if key == "hashes" => {
+                let hashes: Map<String, Value> = rows
+                    .iter()
+                    .filter_map(|row| {
+                        let kind = row.get("hash_type")?.as_str()?;
+                        Some((kind.to_owned(), row.get("hash_value")?.clone()))
+                    })
+                    .collect();
+                if !hashes.is_empty() {
+                    *value = Value::Object(hashes);
+                }
+            }
+            _ => {}
         }
-        Value::Array(items) => {
-            items.retain_mut(|item| normalise_value(key, item));
-            !items.is_empty()
-        }
-        Value::Object(map) => {
-            normalise(map);
-            !map.is_empty()
-        }
-        _ => true,
     }
+}
+
+/// The Builder's confidence choices and the STIX confidence values it writes for them.
+const CONFIDENCE: [(&str, u8); 7] = [
+    ("speculative", 0),
+    ("very-doubtful", 10),
+    ("doubtful", 30),
+    ("even-odds", 50),
+    ("probable", 70),
+    ("very-probable", 90),
+    ("certain", 100),
+];
+
+fn confidence_value(properties: &mut Map<String, Value>) {
+    if let Some(value) = properties.get_mut("confidence") {
+        let known = value
+            .as_str()
+            .and_then(|text| CONFIDENCE.iter().find(|(name, _)| *name == text));
+        if let Some((_, number)) = known {
+            *value = json!(number);
+        }
+    }
+}
+
+/// The flow's start as the Builder computes it: the actions and conditions that no action or
+/// condition leads to, directly or through other nodes (assets, operators, observables ...).
+fn start_refs(flow: &Flow) -> Vec<String> {
+    let mut next: HashMap<&str, Vec<&str>> = HashMap::new();
+    for object in &flow.objects {
+        if object.kind == ObjectKind::Relationship {
+            if let (Some(source), Some(target)) =
+                (object.str("source_ref"), object.str("target_ref"))
+            {
+                next.entry(source).or_default().push(target);
+            }
+            continue;
+        }
+        for (key, target) in object.references() {
+            // A network-traffic's `src_ref` is a line from the address to the traffic.
+            if key == "src_ref" {
+                next.entry(target).or_default().push(&object.id);
+            } else if key != "start_refs" {
+                next.entry(&object.id).or_default().push(target);
+            }
+        }
+    }
+    let is_step = |o: &Object| matches!(o.kind, ObjectKind::Action | ObjectKind::Condition);
+    let steps: Vec<&str> = flow
+        .objects
+        .iter()
+        .filter(|o| is_step(o))
+        .map(|o| o.id.as_str())
+        .collect();
+    let mut reached = std::collections::HashSet::new();
+    for &step in &steps {
+        let mut stack: Vec<&str> = next.get(step).cloned().unwrap_or_default();
+        let mut visited = std::collections::HashSet::new();
+        while let Some(node) = stack.pop() {
+            if !visited.insert(node) {
+                continue;
+            }
+            if steps.contains(&node) {
+                reached.insert(node);
+            } else if let Some(more) = next.get(node) {
+                stack.extend(more);
+            }
+        }
+    }
+    steps
+        .into_iter()
+        .filter(|s| !reached.contains(s))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A timestamp with an offset as the same instant in UTC, in STIX's form.
@@ -158,7 +275,10 @@ fn author_identity(flow: &Flow, timestamp: &str) -> Object {
     properties.insert("modified".into(), json!(timestamp));
     if let Some(Value::Object(author)) = flow.flow_object().properties.get("author") {
         let mut author = author.clone();
-        normalise(&mut author);
+        trim(&mut author);
+        if let Some(Value::String(class)) = author.get_mut("identity_class") {
+            *class = class.to_lowercase();
+        }
         for key in ["name", "identity_class", "contact_information"] {
             if let Some(value) = author.remove(key) {
                 properties.insert(key.into(), value);
@@ -176,20 +296,31 @@ fn author_identity(flow: &Flow, timestamp: &str) -> Object {
 }
 
 /// The tactic and technique ids of an action, with the STIX ids the Builder's enums give them.
-/// A technique without a tactic gets the technique's (first) tactic, as the Builder's form does.
+/// The Builder's tactic-technique field settles the tactic of a technique that serves exactly
+/// one tactic: a missing tactic, or another known tactic, becomes that one. A technique that
+/// serves several keeps the tactic as given (even none), and so does a tactic the enums do
+/// not know.
 fn fill_techniques(properties: &mut Map<String, Value>) {
     let technique = properties
         .get("technique_id")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let tactic = properties
+    let only_tactic = technique
+        .as_deref()
+        .and_then(|t| ENUMS.get(t))
+        .and_then(|entry| match entry.tactics.as_slice() {
+            [only] => Some(only.clone()),
+            _ => None,
+        });
+    let given = properties
         .get("tactic_id")
         .and_then(Value::as_str)
-        .map(str::to_owned)
-        .or_else(|| {
-            let entry = ENUMS.get(technique.as_deref()?)?;
-            entry.tactics.first().cloned()
-        });
+        .map(str::to_owned);
+    let tactic = match (given, only_tactic) {
+        (None, only) => only,
+        (Some(given), Some(only)) if ENUMS.contains_key(&given) => Some(only),
+        (Some(given), _) => Some(given),
+    };
     let mut ordered = Map::new();
     for (key, value) in std::mem::take(properties) {
         match key.as_str() {
