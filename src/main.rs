@@ -64,7 +64,7 @@ enum Command {
     },
     /// Write flows as RDF, or back as STIX 2.1 bundles: from input files, or from a store.
     #[command(
-        after_help = "With --format stix, each flow is read back from its RDF graph into a STIX 2.1 bundle. One flow is written to standard output (or -o FILE); several flows are written one bundle per line (NDJSON) to standard output, or one FLOWKEY.json file each into -o DIR.\n\nExamples:\n  flowkg export --format trig some.afb > some.trig\n  flowkg export --store kg/ --format nquads -o all.nq\n  flowkg export --format stix some.afb > some.json\n  flowkg export --store kg/ --format stix --flow some.afb\n  flowkg export --store kg/ --format stix -o bundles/"
+        after_help = "With --format stix, each flow is read back from its RDF graph into a STIX 2.1 bundle. One flow (one input file, or --store with --flow) is written to standard output or -o FILE. All flows of a store, of a directory or of several files are written one bundle per line (NDJSON) to standard output, or one FLOWKEY.json file each into -o DIR.\n\nExamples:\n  flowkg export --format trig some.afb > some.trig\n  flowkg export --store kg/ --format nquads -o all.nq\n  flowkg export --format stix some.afb > some.json\n  flowkg export --store kg/ --format stix --flow some.afb\n  flowkg export --store kg/ --format stix -o bundles/"
     )]
     Export {
         /// Input files or directories (omit with --store).
@@ -483,7 +483,12 @@ fn export_stix(
             }
         }
     }
-    flowkg::export::stix::write_bundles(&bundles, output)?;
+    // All flows of a store, a directory or several files: one bundle each, never one document.
+    let many = match store {
+        Some(_) => flow.is_none(),
+        None => paths.len() > 1 || paths.iter().any(|p| p.is_dir()),
+    };
+    flowkg::export::stix::write_bundles(&bundles, output, many)?;
     Ok(exit(ok))
 }
 

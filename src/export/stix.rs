@@ -64,19 +64,19 @@ pub fn write_object(object: &Object) -> Value {
     Value::Object(out)
 }
 
-/// Writes bundles: one to `output` (a file) or standard output, pretty-printed; several one
-/// `{flow key}.json` file each into the directory `output` (created if missing), or one bundle
-/// per line (NDJSON) to standard output.
-pub fn write_bundles(bundles: &[(String, Value)], output: Option<&Path>) -> Result<()> {
+/// Writes bundles. One flow asked for by name (`many` false) goes to the file `output` or to
+/// standard output, pretty-printed. Otherwise each bundle goes to `{flow key}.json` in the
+/// directory `output` (created if missing), or all go to standard output, one per line (NDJSON).
+pub fn write_bundles(bundles: &[(String, Value)], output: Option<&Path>, many: bool) -> Result<()> {
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source| Error::Io { path, source }
     };
     match (bundles, output) {
-        ([(_, bundle)], Some(path)) if !path.is_dir() => {
+        ([(_, bundle)], Some(path)) if !many && !path.is_dir() => {
             std::fs::write(path, pretty(bundle)?).map_err(io(path))
         }
-        ([(_, bundle)], None) => {
+        ([(_, bundle)], None) if !many => {
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", pretty(bundle)?).map_err(io(Path::new("<stdout>")))
         }
