@@ -14,7 +14,8 @@
 //!   object property statements become `x_legacy_{predicate}` properties of their subject;
 //! - action and asset properties that Attack Flow 2.0 does not define are kept as
 //!   `x_legacy_{name}`; a technique id the action's name or ATT&CK link states becomes its
-//!   `technique_id`.
+//!   `technique_id`; a confidence (a probability, 0–1) becomes STIX's 0–100; the flow's
+//!   `author` becomes the identity its `created_by_ref` names.
 
 use super::{builder, derived_uuid};
 use crate::map::{find_ids, legacy_local_name};
@@ -33,7 +34,11 @@ pub fn complete(flow: &Flow) -> (Map<String, Value>, Vec<Object>) {
     }
     let timestamp = builder::flow_timestamp(flow);
     let mut objects = builder::preamble();
-    for mut object in converter.finish() {
+    let mut converted = converter.finish();
+    if let Some(author) = author_identity(flow, &mut converted) {
+        converted.push(author);
+    }
+    for mut object in converted {
         builder::finish_object(&mut object, &timestamp);
         objects.push(object);
     }
@@ -164,6 +169,26 @@ impl<'f> Converter<'f> {
     }
 }
 
+/// The legacy flow's `author` (a name) as the identity that created the flow.
+fn author_identity(flow: &Flow, objects: &mut [Object]) -> Option<Object> {
+    let name = flow.flow_object().str("author")?;
+    let id = format!("identity--{}", derived_uuid(flow, "author"));
+    let converted = objects.iter_mut().find(|o| o.kind == ObjectKind::Flow)?;
+    converted.properties.remove("x_legacy_author");
+    converted
+        .properties
+        .insert("created_by_ref".into(), json!(id));
+    let mut properties = Map::new();
+    properties.insert("name".into(), json!(name));
+    Some(Object {
+        id,
+        stix_type: "identity".into(),
+        kind: ObjectKind::Other,
+        properties,
+        pointer: "/flow/author".into(),
+    })
+}
+
 /// Adds a value to a list property, once.
 fn push(object: &mut Object, key: &str, value: &Value) {
     let entry = object
@@ -196,12 +221,18 @@ fn node(flow: &Flow, object: &Object, stix_type: &str) -> Object {
         properties.insert("scope".into(), json!("other"));
     }
     for (key, value) in &object.properties {
-        let key = if is_defined(stix_type, key) {
-            key.clone()
-        } else {
-            format!("x_legacy_{key}")
+        let (key, value) = match (key.as_str(), value) {
+            // Legacy confidence is a probability (0–1); STIX confidence is 0–100.
+            ("confidence", Value::Number(n))
+                if n.as_f64().is_some_and(|c| (0.0..=1.0).contains(&c)) =>
+            {
+                let percent = n.as_f64().map_or(0.0, |c| (c * 100.0).round());
+                ("confidence".to_owned(), json!(percent as u8))
+            }
+            (key, value) if is_defined(stix_type, key) => (key.to_owned(), value.clone()),
+            (key, value) => (format!("x_legacy_{key}"), value.clone()),
         };
-        properties.insert(key, value.clone());
+        properties.insert(key, value);
     }
     if stix_type == "attack-action" && !properties.contains_key("technique_id") {
         if let Some(id) = stated_technique(object) {
