@@ -449,3 +449,68 @@ fn object_of(value: Value) -> Map<String, Value> {
         _ => Map::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(tactic: Option<&str>, technique: &str) -> Map<String, Value> {
+        let mut properties = Map::new();
+        if let Some(tactic) = tactic {
+            properties.insert("tactic_id".into(), json!(tactic));
+        }
+        properties.insert("technique_id".into(), json!(technique));
+        fill_techniques(&mut properties);
+        properties
+    }
+
+    #[test]
+    fn settles_tactics_as_the_builders_form_does() {
+        // One tactic: a missing or other known tactic becomes it.
+        assert_eq!(pair(None, "T1018")["tactic_id"], "TA0007");
+        assert_eq!(pair(Some("TA0004"), "T1136.002")["tactic_id"], "TA0003");
+        // Several tactics: kept as given, even none.
+        assert!(pair(None, "T1574.001").get("tactic_id").is_none());
+        assert_eq!(pair(Some("TA0008"), "T1078")["tactic_id"], "TA0008");
+        // A tactic the enums do not know is kept, without a reference.
+        let unknown = pair(Some("de"), "T1090");
+        assert_eq!(unknown["tactic_id"], "de");
+        assert!(unknown.get("tactic_ref").is_none());
+    }
+
+    #[test]
+    fn references_come_from_the_enums() {
+        let known = pair(Some("TA0002"), "T1059.001");
+        assert_eq!(
+            known["technique_ref"],
+            "attack-pattern--970a3432-3237-47ad-bcca-7d8cbb217736"
+        );
+        assert_eq!(
+            known["tactic_ref"],
+            "x-mitre-tactic--4ca45d45-df4d-4613-8980-bac22d278fa5"
+        );
+        // Revoked: in the enums' relationships, without a STIX id.
+        assert!(pair(None, "T1070.001").get("technique_ref").is_none());
+    }
+
+    #[test]
+    fn form_values_become_stix_values() {
+        let mut properties = Map::new();
+        properties.insert("is_family".into(), json!("true"));
+        properties.insert(
+            "hashes".into(),
+            json!([{"hash_type": "md5", "hash_value": "00ff"}]),
+        );
+        builder_values("malware", &mut properties);
+        assert_eq!(properties["is_family"], true);
+        assert_eq!(properties["hashes"], json!({"md5": "00ff"}));
+        let mut action = Map::new();
+        action.insert("confidence".into(), json!("probable"));
+        confidence_value(&mut action);
+        assert_eq!(action["confidence"], 70);
+        assert_eq!(
+            utc_timestamp("2026-04-17T12:07:19.817-05:00").as_deref(),
+            Some("2026-04-17T17:07:19.817Z")
+        );
+    }
+}
