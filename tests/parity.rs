@@ -266,6 +266,46 @@ fn an_afb_export_is_a_complete_deterministic_bundle() {
 }
 
 #[test]
+fn legacy_statements_become_attack_flow_references() {
+    let exported = export(&fixture("legacy-dangling.json"));
+    let objects = exported["objects"].as_array().unwrap();
+    let by_legacy = |id: &str| {
+        objects
+            .iter()
+            .find(|o| o["x_legacy_id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    let (first, second) = (
+        by_legacy("http://flow-1/action-1"),
+        by_legacy("http://flow-1/action-3"),
+    );
+    let asset = by_legacy("http://flow-1/asset-2");
+    // action-1 provides the asset's state, which action-3 requires.
+    assert_eq!(first["asset_refs"], serde_json::json!([asset["id"]]));
+    assert_eq!(first["effect_refs"], serde_json::json!([second["id"]]));
+    assert_eq!(first["confidence"], 80);
+    assert_eq!(first["technique_id"], "T1133");
+    assert_eq!(
+        first["x_legacy_description"],
+        "Logs in with a reused password."
+    );
+    assert_eq!(second["technique_id"], "T1566.002");
+    let flow = by_legacy("http://flow-1");
+    assert_eq!(flow["start_refs"], serde_json::json!([first["id"]]));
+    assert_eq!(flow["created"], "2022-06-20T15:02:17.000Z");
+    let author = objects
+        .iter()
+        .find(|o| o["id"] == flow["created_by_ref"])
+        .unwrap();
+    assert_eq!(author["name"], "A. N. Analyst");
+    // A statement of another kind is a STIX relationship of that type.
+    assert!(objects.iter().any(|o| o["type"] == "relationship"
+        && o["relationship_type"] == "uses"
+        && o["source_ref"] == second["id"]
+        && o["target_ref"] == first["id"]));
+}
+
+#[test]
 fn a_legacy_export_is_an_attack_flow_bundle_that_reads_back() {
     let path = common::examples().join("legacy-supply-chain.json");
     let flow = read_file(&path, &ReadOptions::new()).unwrap();

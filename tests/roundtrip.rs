@@ -195,7 +195,12 @@ fn assert_model_round_trip(flow: &Flow) {
 
 #[test]
 fn afb_and_legacy_fixtures_come_back_as_the_model() {
-    for name in ["minimal.afb", "minimal.json", "roundtrip-edge-cases.json"] {
+    for name in [
+        "minimal.afb",
+        "minimal.json",
+        "roundtrip-edge-cases.json",
+        "legacy-dangling.json",
+    ] {
         let flow = read_file(&fixture(name), &ReadOptions::new()).unwrap();
         assert_model_round_trip(&flow);
     }

@@ -280,10 +280,12 @@ impl<'f> Mapper<'f> {
         iri::checked(format!("{}{}", self.prefix, escape_segment(local)))
     }
 
+    /// The node a reference names; a dangling reference gets the IRI of its whole id, so that
+    /// the id comes back from the IRI alone.
     fn reference(&self, id: &str) -> Result<NamedNode, Error> {
         match self.iris.get(id) {
             Some(iri) => Ok(iri.clone()),
-            None => self.node_iri_for(id),
+            None => iri::checked(format!("{}{}", self.prefix, escape_segment(id))),
         }
     }
 

@@ -93,7 +93,7 @@ impl<'f> Converter<'f> {
             if let (Some(&at), Some(value)) =
                 (self.index.get(subject), statement.properties.get("value"))
             {
-                push(&mut self.objects[at], &format!("x_legacy_{local}"), value);
+                add_value(&mut self.objects[at], &format!("x_legacy_{local}"), value);
             }
             return;
         }
@@ -187,6 +187,17 @@ fn author_identity(flow: &Flow, objects: &mut [Object]) -> Option<Object> {
         properties,
         pointer: "/flow/author".into(),
     })
+}
+
+/// Sets a property, or makes it a list when a second statement gives it another value.
+fn add_value(object: &mut Object, key: &str, value: &Value) {
+    match object.properties.get_mut(key) {
+        None => {
+            object.properties.insert(key.to_owned(), value.clone());
+        }
+        Some(Value::Array(items)) => items.push(value.clone()),
+        Some(first) => *first = Value::Array(vec![first.clone(), value.clone()]),
+    }
 }
 
 /// Adds a value to a list property, once.
