@@ -52,14 +52,24 @@ fn write_bundle(container: &Map<String, Value>, objects: &[Object]) -> Value {
     Value::Object(bundle)
 }
 
-/// One STIX object: `type`, `id`, then its properties in model order.
+/// The properties STIX writes first, in this order, when an object has them.
+const LEADING: [&str; 4] = ["spec_version", "created", "modified", "extensions"];
+
+/// One STIX object: `type`, `id`, the common properties, then the others in model order.
 #[must_use]
 pub fn write_object(object: &Object) -> Value {
     let mut out = Map::new();
     out.insert("type".into(), Value::from(object.stix_type.clone()));
     out.insert("id".into(), Value::from(object.id.clone()));
+    for key in LEADING {
+        if let Some(value) = object.properties.get(key) {
+            out.insert(key.into(), value.clone());
+        }
+    }
     for (key, value) in &object.properties {
-        out.insert(key.clone(), value.clone());
+        if !out.contains_key(key) {
+            out.insert(key.clone(), value.clone());
+        }
     }
     Value::Object(out)
 }
