@@ -135,6 +135,8 @@ pub enum Error {
     Query(String),
     #[error("{0}")]
     Export(String),
+    #[error("reading a flow back from RDF: {0}")]
+    Reverse(#[from] crate::reverse::ReverseError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,

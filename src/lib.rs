@@ -11,6 +11,7 @@ pub mod pipeline;
 pub mod query;
 pub mod read;
 pub mod resolve;
+pub mod reverse;
 pub mod stix_types;
 pub mod store;
 pub mod vocab;

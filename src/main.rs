@@ -62,19 +62,22 @@ enum Command {
         #[command(flatten)]
         input: InputArgs,
     },
-    /// Write flows as RDF: from input files, or from a store.
+    /// Write flows as RDF, or back as STIX 2.1 bundles: from input files, or from a store.
     #[command(
-        after_help = "Examples:\n  flowkg export --format trig some.afb > some.trig\n  flowkg export --store kg/ --format nquads -o all.nq"
+        after_help = "With --format stix, each flow is read back from its RDF graph into a STIX 2.1 bundle. One flow (one input file, or --store with --flow) is written to standard output or -o FILE. All flows of a store, of a directory or of several files are written one bundle per line (NDJSON) to standard output, or one FLOWKEY.json file each into -o DIR.\n\nExamples:\n  flowkg export --format trig some.afb > some.trig\n  flowkg export --store kg/ --format nquads -o all.nq\n  flowkg export --format stix some.afb > some.json\n  flowkg export --store kg/ --format stix --flow some.afb\n  flowkg export --store kg/ --format stix -o bundles/"
     )]
     Export {
         /// Input files or directories (omit with --store).
         paths: Vec<PathBuf>,
-        /// RDF syntax: turtle, trig, ntriples, nquads, rdfxml, jsonld.
+        /// stix, or an RDF syntax: turtle, trig, ntriples, nquads, rdfxml, jsonld.
         #[arg(long, short, default_value = "trig")]
         format: String,
         /// Export this store's flows instead of input files.
         #[arg(long)]
         store: Option<PathBuf>,
+        /// With --store: only this flow (file path, flow key, graph IRI or flow id).
+        #[arg(long, requires = "store")]
+        flow: Option<String>,
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -228,8 +231,23 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             paths,
             format,
             store,
+            flow,
             output,
             input,
+        } if format.eq_ignore_ascii_case("stix") => export_stix(
+            &paths,
+            store.as_deref(),
+            flow.as_deref(),
+            output.as_deref(),
+            &input,
+        ),
+        Command::Export {
+            paths,
+            format,
+            store,
+            output,
+            input,
+            ..
         } => export(&paths, &format, store.as_deref(), output.as_deref(), &input),
         Command::Resolve {
             paths,
@@ -435,6 +453,86 @@ fn export(
         path: output.map_or_else(|| "<stdout>".into(), Path::to_owned),
         source,
     })?;
+    Ok(exit(ok))
+}
+
+/// `export --format stix`: flows read back from RDF into bundles.
+fn export_stix(
+    paths: &[PathBuf],
+    store: Option<&Path>,
+    flow: Option<&str>,
+    output: Option<&Path>,
+    input: &InputArgs,
+) -> Result<ExitCode, Error> {
+    let mut bundles = Vec::new();
+    let mut ok = true;
+    if let Some(dir) = store {
+        let store = FlowStore::open_read_only(dir)?;
+        let graphs = match flow {
+            Some(name) => {
+                let what = std::fs::canonicalize(name)
+                    .map_or(name.to_owned(), |p| p.display().to_string());
+                let graphs = store.find(&what)?;
+                if graphs.is_empty() {
+                    return Err(Error::Export(format!(
+                        "{name}: no such flow in {}",
+                        dir.display()
+                    )));
+                }
+                graphs
+            }
+            None => store.flows()?.into_iter().map(|f| f.graph).collect(),
+        };
+        for graph in graphs {
+            let flow = flowkg::reverse::read_stored(&store, graph.as_ref())?;
+            bundles.push((flow.key(), flowkg::export::stix::bundle(&flow)));
+        }
+    } else {
+        if paths.is_empty() {
+            return Err(Error::Export(
+                "export needs input paths or --store DIR".into(),
+            ));
+        }
+        let (read, map) = options(input)?;
+        let files = discover(paths).map_err(|source| Error::Io {
+            path: paths[0].clone(),
+            source,
+        })?;
+        for outcome in Inputs::new(files, &read, &map) {
+            match outcome {
+                Outcome::Mapped { flow, mapped } => {
+                    if !input.quiet {
+                        for d in flow
+                            .diagnostics
+                            .iter()
+                            .chain(&mapped.diagnostics)
+                            .filter(|d| d.severity >= Severity::Warning)
+                        {
+                            eprintln!("{d}");
+                        }
+                    }
+                    let back = flowkg::reverse::reverse_flow(mapped.graph.as_ref(), mapped.quads)?;
+                    bundles.push((flow.key(), flowkg::export::stix::bundle(&back)));
+                }
+                Outcome::Skipped { path, reason } => {
+                    if !input.quiet {
+                        eprintln!("{}: notice: skipped, {reason}", path.display());
+                    }
+                }
+                Outcome::Failed { error, .. } => {
+                    eprintln!("flowkg: {error}");
+                    ok = false;
+                    break;
+                }
+            }
+        }
+    }
+    // All flows of a store, a directory or several files: one bundle each, never one document.
+    let many = match store {
+        Some(_) => flow.is_none(),
+        None => paths.len() > 1 || paths.iter().any(|p| p.is_dir()),
+    };
+    flowkg::export::stix::write_bundles(&bundles, output, many)?;
     Ok(exit(ok))
 }
 

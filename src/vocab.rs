@@ -192,6 +192,9 @@ pub mod af {
         FLOW_KEY = "flowKey";
         /// The JSON `null` of a source property that was explicitly null.
         NULL = "null";
+        /// Node → a property (its predicate IRI) whose source value is a JSON list of one item
+        /// (or with repeated items): such a list and a single value give the same triples.
+        LIST_PROPERTY = "listProperty";
     }
 }
 

@@ -1,4 +1,7 @@
-//! Writing quads in the six RDF syntaxes, with the vocabulary prefixes.
+//! Writing quads in the six RDF syntaxes, with the vocabulary prefixes; [`stix`] writes flows
+//! back as STIX 2.1 bundles.
+
+pub mod stix;
 
 use crate::vocab::PREFIXES;
 use crate::{Error, Result};

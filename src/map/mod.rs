@@ -143,36 +143,54 @@ pub fn class_of(object: &Object) -> NamedNodeRef<'static> {
     }
 }
 
+/// The source properties the ontology names, with their `af:` terms; the mapping and the
+/// reverse map both read this one table.
+pub const PROPERTY_TERMS: &[(&str, NamedNodeRef<'static>)] = &[
+    ("name", af::NAME),
+    ("description", af::DESCRIPTION),
+    ("operator", af::OPERATOR_KIND),
+    ("scope", af::SCOPE),
+    ("created", af::CREATED),
+    ("modified", af::MODIFIED),
+    ("confidence", af::CONFIDENCE),
+    ("technique_id", af::TECHNIQUE_ID),
+    ("tactic_id", af::TACTIC_ID),
+    ("state", af::STATE),
+    ("relationship_type", af::RELATIONSHIP_TYPE),
+    ("predicate", af::PREDICATE),
+    ("value", af::VALUE),
+    ("start_refs", af::START),
+    ("effect_refs", af::EFFECT),
+    ("on_true_refs", af::ON_TRUE),
+    ("on_false_refs", af::ON_FALSE),
+    ("asset_refs", af::ASSET_REF),
+    ("command_ref", af::COMMAND),
+    ("object_ref", af::OBJECT),
+    ("object_refs", af::REFERS_TO),
+    ("source_ref", af::SOURCE),
+    ("target_ref", af::TARGET),
+    ("created_by_ref", af::CREATED_BY),
+];
+
 /// The `af:` term for a source property, if the ontology names one.
 #[must_use]
 pub fn term_for_key(key: &str) -> Option<NamedNodeRef<'static>> {
-    Some(match key {
-        "name" => af::NAME,
-        "description" => af::DESCRIPTION,
-        "operator" => af::OPERATOR_KIND,
-        "scope" => af::SCOPE,
-        "created" => af::CREATED,
-        "modified" => af::MODIFIED,
-        "confidence" => af::CONFIDENCE,
-        "technique_id" => af::TECHNIQUE_ID,
-        "tactic_id" => af::TACTIC_ID,
-        "state" => af::STATE,
-        "relationship_type" => af::RELATIONSHIP_TYPE,
-        "predicate" => af::PREDICATE,
-        "value" => af::VALUE,
-        "start_refs" => af::START,
-        "effect_refs" => af::EFFECT,
-        "on_true_refs" => af::ON_TRUE,
-        "on_false_refs" => af::ON_FALSE,
-        "asset_refs" => af::ASSET_REF,
-        "command_ref" => af::COMMAND,
-        "object_ref" => af::OBJECT,
-        "object_refs" => af::REFERS_TO,
-        "source_ref" => af::SOURCE,
-        "target_ref" => af::TARGET,
-        "created_by_ref" => af::CREATED_BY,
-        _ => return None,
-    })
+    PROPERTY_TERMS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, term)| *term)
+}
+
+/// The source property an `af:` or `prop:` predicate stands for; `None` for any other predicate.
+#[must_use]
+pub fn key_for_predicate(predicate: NamedNodeRef<'_>) -> Option<String> {
+    if let Some((key, _)) = PROPERTY_TERMS.iter().find(|(_, t)| *t == predicate) {
+        return Some((*key).to_owned());
+    }
+    predicate
+        .as_str()
+        .strip_prefix(ns::PROP)
+        .map(unescape_segment)
 }
 
 /// The predicate for a source property: its `af:` term or `prop:` + its own name.
@@ -185,12 +203,14 @@ pub fn predicate_for_key(key: &str) -> NamedNode {
 }
 
 /// References that name objects outside any flow (ATT&CK's own STIX ids): kept as text.
-fn is_external_id_key(key: &str) -> bool {
+#[must_use]
+pub fn is_external_id_key(key: &str) -> bool {
     matches!(key, "technique_ref" | "tactic_ref")
 }
 
 /// Properties whose values are timestamps in STIX, the extension or the legacy format.
-fn is_timestamp_key(key: &str) -> bool {
+#[must_use]
+pub fn is_timestamp_key(key: &str) -> bool {
     matches!(
         key,
         "created"
@@ -288,10 +308,12 @@ impl<'f> Mapper<'f> {
         iri::checked(format!("{}{}", self.prefix, escape_segment(local)))
     }
 
+    /// The node a reference names; a dangling reference gets the IRI of its whole id, so that
+    /// the id comes back from the IRI alone.
     fn reference(&self, id: &str) -> Result<NamedNode, Error> {
         match self.iris.get(id) {
             Some(iri) => Ok(iri.clone()),
-            None => self.node_iri_for(id),
+            None => iri::checked(format!("{}{}", self.prefix, escape_segment(id))),
         }
     }
 
@@ -366,6 +388,12 @@ impl<'f> Mapper<'f> {
                     && !items.is_empty()
                     && items.iter().all(Value::is_string) =>
             {
+                if needs_list_mark(items) && items.len() > 1 {
+                    self.warn(
+                        &crate::error::pointer_push(pointer, key),
+                        format!("\"{key}\" repeats a reference; an RDF graph holds it once"),
+                    );
+                }
                 for id in items.iter().filter_map(Value::as_str) {
                     let target = self.reference(id)?;
                     self.emit(subject, predicate.clone(), target);
@@ -379,7 +407,6 @@ impl<'f> Mapper<'f> {
                 &format!("{}/{}", subject.as_str(), escape_segment(key)),
             )?,
         }
-        let _ = pointer;
         Ok(())
     }
 
@@ -398,6 +425,9 @@ impl<'f> Mapper<'f> {
                 self.emit(subject, predicate.clone(), rdf::NIL)
             }
             Value::Array(items) => {
+                if needs_list_mark(items) {
+                    self.emit(subject, af::LIST_PROPERTY, predicate.clone());
+                }
                 let single = items
                     .iter()
                     .filter(|i| i.is_object() || i.is_array())
@@ -507,10 +537,7 @@ impl<'f> Mapper<'f> {
         ) else {
             return Ok(());
         };
-        let predicate = match relationship.str("relationship_type") {
-            Some("related-to") | None => af::RELATED_TO.into_owned(),
-            Some(other) => predicate_for_key(other),
-        };
+        let predicate = relationship_edge(relationship.str("relationship_type"));
         let (source, target) = (self.reference(source)?, self.reference(target)?);
         self.emit(&source, predicate, target);
         Ok(())
@@ -533,22 +560,7 @@ impl<'f> Mapper<'f> {
                     self.kind_of(statement.str("source_ref")),
                     self.kind_of(Some(target)),
                 );
-                let edge = match (local.as_str(), kinds) {
-                    ("flow-edge", _) => af::FLOW_EDGE.into_owned(),
-                    // Real files point `state` and `state-change` either way: the kinds of the
-                    // two ends, not the spelling, say which way the requirement runs.
-                    (l, (Some(ObjectKind::Asset), Some(ObjectKind::Action)))
-                        if is_state_predicate(l) =>
-                    {
-                        af::REQUIRED_BY.into_owned()
-                    }
-                    (l, (Some(ObjectKind::Action), Some(ObjectKind::Asset)))
-                        if is_state_predicate(l) =>
-                    {
-                        af::PROVIDES.into_owned()
-                    }
-                    (other, _) => predicate_for_key(&format!("legacy_{other}")),
-                };
+                let edge = statement_edge(&local, kinds);
                 let target = self.reference(target)?;
                 self.emit(&subject, edge, target);
             }
@@ -556,10 +568,7 @@ impl<'f> Mapper<'f> {
                 let Some(value) = statement.str("value") else {
                     return Ok(());
                 };
-                let predicate = match local.as_str() {
-                    "description" | "state" => predicate_for_key(&local),
-                    other => predicate_for_key(&format!("legacy_{other}")),
-                };
+                let predicate = statement_value_predicate(&local);
                 self.emit(&subject, predicate, Literal::new_simple_literal(value));
             }
         }
@@ -634,8 +643,54 @@ fn is_state_predicate(local: &str) -> bool {
     )
 }
 
+/// The direct edge a relationship of this type is materialised as.
+#[must_use]
+pub fn relationship_edge(relationship_type: Option<&str>) -> NamedNode {
+    match relationship_type {
+        Some("related-to") | None => af::RELATED_TO.into_owned(),
+        Some(other) => predicate_for_key(other),
+    }
+}
+
+/// The direct edge a legacy relationship statement is materialised as, from its predicate's
+/// local name and the kinds of its two ends.
+#[must_use]
+pub fn statement_edge(local: &str, kinds: (Option<ObjectKind>, Option<ObjectKind>)) -> NamedNode {
+    match (local, kinds) {
+        ("flow-edge", _) => af::FLOW_EDGE.into_owned(),
+        // Real files point `state` and `state-change` either way: the kinds of the two ends,
+        // not the spelling, say which way the requirement runs.
+        (l, (Some(ObjectKind::Asset), Some(ObjectKind::Action))) if is_state_predicate(l) => {
+            af::REQUIRED_BY.into_owned()
+        }
+        (l, (Some(ObjectKind::Action), Some(ObjectKind::Asset))) if is_state_predicate(l) => {
+            af::PROVIDES.into_owned()
+        }
+        (other, _) => predicate_for_key(&format!("legacy_{other}")),
+    }
+}
+
+/// The direct edge (to a literal) a legacy data or object property statement is materialised as.
+#[must_use]
+pub fn statement_value_predicate(local: &str) -> NamedNode {
+    match local {
+        "description" | "state" => predicate_for_key(local),
+        other => predicate_for_key(&format!("legacy_{other}")),
+    }
+}
+
+/// A list that gives the same triples as a single value: one item, or repeated items.
+fn needs_list_mark(items: &[Value]) -> bool {
+    items.len() == 1
+        || items
+            .iter()
+            .enumerate()
+            .any(|(i, item)| items[..i].contains(item))
+}
+
 /// `http://flow-1#State-Changed` → `state-changed`.
-fn legacy_local_name(predicate: &str) -> String {
+#[must_use]
+pub fn legacy_local_name(predicate: &str) -> String {
     predicate
         .rsplit(['#', '/'])
         .next()
@@ -670,12 +725,25 @@ fn literal(key: &str, value: &Value) -> Literal {
             Literal::new_typed_literal(n.to_string(), xsd::INTEGER)
         }
         Value::Number(n) => Literal::new_typed_literal(n.to_string(), xsd::DOUBLE),
-        Value::String(s)
-            if is_timestamp_key(key) && oxsdatatypes::DateTime::from_str(s).is_ok() =>
-        {
+        Value::String(s) if is_timestamp_key(key) && stix_timestamp(s).as_deref() == Some(s) => {
             Literal::new_typed_literal(s, xsd::DATE_TIME)
         }
         Value::String(s) => Literal::new_simple_literal(s),
         other => Literal::new_simple_literal(other.to_string()),
     }
+}
+
+/// A valid `xsd:dateTime` written the way STIX writes timestamps: its canonical form, in UTC
+/// (`Z`), with at least millisecond precision (`.520Z`, not `.52Z`). Stores keep a dateTime as
+/// a value and give back its canonical form; a timestamp whose text this function writes again
+/// from that value is typed `xsd:dateTime`, any other stays a plain literal, so the exact text
+/// always comes back.
+#[must_use]
+pub fn stix_timestamp(lexical: &str) -> Option<String> {
+    let canonical = oxsdatatypes::DateTime::from_str(lexical).ok()?.to_string();
+    let body = canonical.strip_suffix('Z')?;
+    let fraction = body.rsplit_once('.').map_or(0, |(_, f)| f.len());
+    let padding = 3usize.saturating_sub(fraction);
+    let dot = if fraction == 0 { "." } else { "" };
+    Some(format!("{body}{dot}{}Z", "0".repeat(padding)))
 }
