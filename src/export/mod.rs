@@ -1,5 +1,7 @@
 //! Writing quads in the six RDF syntaxes, with the vocabulary prefixes.
 
+pub mod owl;
+
 use crate::vocab::PREFIXES;
 use crate::{Error, Result};
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
