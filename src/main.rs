@@ -99,6 +99,24 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Write a static site for the af: vocabulary and the shared namespaces: Turtle, RDF/XML,
+    /// JSON-LD, N-Triples and an HTML page per namespace, versioned, with .htaccess content
+    /// negotiation and the w3id.org registration README.
+    #[command(
+        after_help = "Example:\n  flowkg publish --out site/ --store kg/ --site-url https://flowkg.github.io/vocab/"
+    )]
+    Publish {
+        /// The folder to write the site into (it stands for https://w3id.org/flowkg/).
+        #[arg(long)]
+        out: PathBuf,
+        /// Count each term's uses in this store's flows on the HTML pages.
+        #[arg(long)]
+        store: Option<PathBuf>,
+        /// Where the site will be hosted: writes w3id/.htaccess, the redirect rules for the
+        /// w3id.org repository.
+        #[arg(long)]
+        site_url: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -239,6 +257,11 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             store.flush()?;
             Ok(exit(ok))
         }
+        Command::Publish {
+            out,
+            store,
+            site_url,
+        } => publish(&out, store.as_deref(), site_url.as_deref()),
         Command::Flows { store } => {
             let dir = store
                 .store
@@ -257,6 +280,18 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn publish(out: &Path, store: Option<&Path>, site_url: Option<&str>) -> Result<ExitCode, Error> {
+    let mut site = flowkg::publish::Site::built_in()?;
+    if let Some(dir) = store {
+        let store = FlowStore::open_read_only(dir)?;
+        let usage = flowkg::publish::usage_counts(store.store(), &site)?;
+        site = site.with_usage(usage);
+    }
+    let written = site.write(out, site_url)?;
+    eprintln!("wrote {} files to {}", written.len(), out.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn exit(ok: bool) -> ExitCode {
