@@ -306,3 +306,70 @@ fn owl_tools_reject_the_regular_export_of_the_same_data() {
     assert!(!ok, "owlready2 accepted the regular export:\n{report}");
     assert!(report.contains("INCONSISTENT"), "{report}");
 }
+
+#[test]
+fn export_owl_writes_the_view_its_imports_and_a_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("kg");
+    let flowkg = |args: &[&std::ffi::OsStr]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_flowkg"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    };
+    let misfit = fixture("owl-misfit.json");
+    flowkg(&[
+        "load".as_ref(),
+        misfit.as_os_str(),
+        "--store".as_ref(),
+        store.as_os_str(),
+        "-q".as_ref(),
+    ]);
+    // From a store, which also holds the namespace graphs: those are imported, not copied.
+    let out = dir.path().join("owl/flows.ttl");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    flowkg(&[
+        "export".as_ref(),
+        "--owl".as_ref(),
+        "--store".as_ref(),
+        store.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "-q".as_ref(),
+    ]);
+    for file in ["flows.ttl", "af.ttl", "attack.ttl", "catalog-v001.xml"] {
+        assert!(
+            dir.path().join("owl").join(file).is_file(),
+            "{file} missing"
+        );
+    }
+    let view = std::fs::read_to_string(&out).unwrap();
+    assert!(view.contains("owl:imports <https://w3id.org/flowkg/af>"));
+    assert!(view.contains("af:nullFor af:description"));
+    assert!(
+        !view.contains("skos:prefLabel"),
+        "namespace triples copied into the view"
+    );
+    // Standard output, RDF/XML; the formats OWL tools do not read are refused.
+    let stdout = flowkg(&[
+        "export".as_ref(),
+        "--owl".as_ref(),
+        "--format".as_ref(),
+        "rdfxml".as_ref(),
+        misfit.as_os_str(),
+        "-q".as_ref(),
+    ]);
+    assert!(String::from_utf8_lossy(&stdout.stdout).contains("<owl:Ontology"));
+    let refused = Command::new(env!("CARGO_BIN_EXE_flowkg"))
+        .args(["export", "--owl", "--format", "nquads"])
+        .arg(&misfit)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+}
