@@ -20,7 +20,7 @@ use oxigraph::io::RdfFormat;
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{GraphName, NamedOrBlankNode, Term, Triple};
 use oxigraph::store::Store;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// The public base all published IRIs share.
@@ -106,8 +106,8 @@ pub struct Site {
     pub vocabularies: Vec<Vocabulary>,
     /// Path prefix of the site on its server (`/flowkg/` for w3id.org), for `Location`s.
     root: String,
-    /// Published files (relative path → whether it exists), filled by [`Site::new`].
-    files: BTreeMap<String, ()>,
+    /// The paths of the files it publishes, relative to its root.
+    files: BTreeSet<String>,
     /// Term IRI → the number of times the loaded flows use it.
     usage: HashMap<String, u64>,
 }
@@ -165,12 +165,10 @@ impl Site {
         let mut site = Self {
             vocabularies,
             root: "/flowkg/".into(),
-            files: BTreeMap::new(),
+            files: BTreeSet::new(),
             usage: HashMap::new(),
         };
-        for path in site.file_paths() {
-            site.files.insert(path, ());
-        }
+        site.files = site.file_paths().into_iter().collect();
         site
     }
 
@@ -195,7 +193,7 @@ impl Site {
     }
 
     pub(crate) fn file(&self, path: &str) -> Option<&str> {
-        self.files.get_key_value(path).map(|(p, ())| p.as_str())
+        self.files.get(path).map(String::as_str)
     }
 
     /// The vocabulary, page and (for slash namespaces) term local name a path names.
