@@ -373,3 +373,76 @@ fn export_owl_writes_the_view_its_imports_and_a_catalog() {
         .unwrap();
     assert!(!refused.status.success());
 }
+
+fn alignment_modules() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("ontology/align"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "ttl"))
+            .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn alignment_modules_import_the_core_and_name_only_its_terms() {
+    let declared: HashSet<String> = owl::af_ontology()
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.predicate == rdf::TYPE)
+        .map(|t| t.subject.to_string())
+        .collect();
+    let modules = alignment_modules();
+    assert!(modules.len() >= 2);
+    for path in modules {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let triples: Vec<Triple> = oxigraph::io::RdfParser::from_format(RdfFormat::Turtle)
+            .for_slice(text.as_bytes())
+            .map(|q| Triple::from(q.unwrap()))
+            .collect();
+        assert!(
+            triples.iter().any(
+                |t| t.predicate.as_str() == "http://www.w3.org/2002/07/owl#imports"
+                    && t.object.to_string() == "<https://w3id.org/flowkg/af>"
+            ),
+            "{} does not import the core",
+            path.display()
+        );
+        for t in &triples {
+            for term in [t.subject.to_string(), t.object.to_string()] {
+                if term.starts_with(&format!("<{}", ns::AF)) {
+                    assert!(
+                        declared.contains(&term),
+                        "{}: {term} is no af: term",
+                        path.display()
+                    );
+                }
+            }
+            // Equivalence is for equal meaning only; these modules state none.
+            assert!(!t.predicate.as_str().ends_with("#equivalentClass"));
+        }
+    }
+}
+
+#[test]
+fn owl_tools_accept_the_alignment_modules() {
+    let Some((_, owlready)) = owl_tools() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("af.ttl"), owl::AF_TURTLE).unwrap();
+    let mut names = Vec::new();
+    for path in alignment_modules() {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        std::fs::copy(&path, dir.path().join(&name)).unwrap();
+        names.push(name);
+    }
+    let files: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (ok, report) = owl_api_check(&owlready, dir.path(), "ttl", &files);
+    assert!(
+        ok,
+        "OWL API / HermiT rejected an alignment module:\n{report}"
+    );
+    assert_eq!(report.matches("in profile").count(), files.len());
+}
