@@ -294,13 +294,17 @@ fn the_html_renders_in_headless_chromium() {
     let page = dir.path().join("af/0.1.0/af.html");
     let png = artefacts.join("publish-af.png");
     let _ = std::fs::remove_file(&png);
-    let status = headless(&chromium, profile.path())
+    let shot = headless(&chromium, profile.path())
         .args(["--window-size=1280,1600", "--virtual-time-budget=5000"])
         .arg(format!("--screenshot={}", png.display()))
         .arg(format!("file://{}", page.display()))
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success());
+    assert!(
+        shot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
     // A blank page is ~9 kB at this size; rendered text makes it far larger.
     let size = std::fs::metadata(&png).unwrap().len();
     assert!(size > 50_000, "the screenshot looks blank ({size} bytes)");
@@ -315,4 +319,37 @@ fn the_html_renders_in_headless_chromium() {
     for anchor in ["id=\"T1059.001\"", "id=\"TA0002\"", "id=\"T1566\""] {
         assert!(dom.contains(anchor), "{anchor} not in the rendered DOM");
     }
+}
+
+#[test]
+fn the_publish_command_writes_the_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let output = Command::new(env!("CARGO_BIN_EXE_flowkg"))
+        .args(["publish", "--out"])
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for file in [
+        "index.html",
+        ".htaccess",
+        "w3id/README.md",
+        "af/0.1.0/af.ttl",
+        "af/current/af.jsonld",
+        "ns/attack/19.1/attack.rdf",
+        "ns/attack/current/attack.html",
+        "ns/d3fend/19.1/d3fend.html",
+    ] {
+        assert!(site.join(file).is_file(), "{file} missing");
+    }
+    // Without --site-url there is nothing to redirect to: no w3id rules.
+    assert!(!site.join("w3id/.htaccess").exists());
+    // Without --store there are no usage counts.
+    let html = std::fs::read_to_string(site.join("af/current/af.html")).unwrap();
+    assert!(!html.contains("class=\"usage\""));
 }
