@@ -8,6 +8,7 @@ pub mod map;
 pub mod model;
 pub mod namespaces;
 pub mod pipeline;
+pub mod publish;
 pub mod query;
 pub mod read;
 pub mod resolve;

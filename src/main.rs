@@ -1,12 +1,13 @@
 //! The `flowkg` command: a thin shell over the library.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use flowkg::export::{QuadWriter, parse_format};
+use flowkg::export::{QuadWriter, owl, parse_format};
 use flowkg::pipeline::{Inputs, Outcome};
 use flowkg::query::ResultsFormat;
 use flowkg::read::discover;
 use flowkg::{Error, FlowStore, MapOptions, MappedFlow, ReadOptions, Severity};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use oxigraph::model::Quad;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -81,6 +82,11 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Write the OWL 2 DL view (turtle, rdfxml or ntriples; trig means turtle): one ontology
+        /// importing the af: ontology and the shared namespaces. With -o FILE, the imported
+        /// documents and a Protégé catalog (catalog-v001.xml) are written beside FILE.
+        #[arg(long)]
+        owl: bool,
         #[command(flatten)]
         input: InputArgs,
     },
@@ -113,6 +119,24 @@ enum Command {
     Flows {
         #[command(flatten)]
         store: StoreArgs,
+    },
+    /// Write a static site for the af: vocabulary and the shared namespaces: Turtle, RDF/XML,
+    /// JSON-LD, N-Triples and an HTML page per namespace, versioned, with .htaccess content
+    /// negotiation and the w3id.org registration README.
+    #[command(
+        after_help = "Example:\n  flowkg publish --out site/ --store kg/ --site-url https://flowkg.github.io/vocab/"
+    )]
+    Publish {
+        /// The folder to write the site into (it stands for https://w3id.org/flowkg/).
+        #[arg(long)]
+        out: PathBuf,
+        /// Count each term's uses in this store's flows on the HTML pages.
+        #[arg(long)]
+        store: Option<PathBuf>,
+        /// Where the site will be hosted: writes w3id/.htaccess, the redirect rules for the
+        /// w3id.org repository.
+        #[arg(long)]
+        site_url: Option<String>,
     },
 }
 
@@ -231,8 +255,18 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             paths,
             format,
             store,
+            output,
+            owl: true,
+            input,
+            ..
+        } => export_owl(&paths, &format, store.as_deref(), output.as_deref(), &input),
+        Command::Export {
+            paths,
+            format,
+            store,
             flow,
             output,
+            owl: false,
             input,
         } if format.eq_ignore_ascii_case("stix") => export_stix(
             &paths,
@@ -277,6 +311,11 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             store.flush()?;
             Ok(exit(ok))
         }
+        Command::Publish {
+            out,
+            store,
+            site_url,
+        } => publish(&out, store.as_deref(), site_url.as_deref()),
         Command::Flows { store } => {
             let dir = store
                 .store
@@ -295,6 +334,18 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn publish(out: &Path, store: Option<&Path>, site_url: Option<&str>) -> Result<ExitCode, Error> {
+    let mut site = flowkg::publish::Site::built_in()?;
+    if let Some(dir) = store {
+        let store = FlowStore::open_read_only(dir)?;
+        let usage = flowkg::publish::usage_counts(store.store(), &site)?;
+        site = site.with_usage(usage);
+    }
+    let written = site.write(out, site_url)?;
+    eprintln!("wrote {} files to {}", written.len(), out.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn exit(ok: bool) -> ExitCode {
@@ -534,6 +585,67 @@ fn export_stix(
     };
     flowkg::export::stix::write_bundles(&bundles, output, many)?;
     Ok(exit(ok))
+}
+
+/// `export --owl`: every quad first (the view declares what it uses), then one document.
+fn export_owl(
+    paths: &[PathBuf],
+    format: &str,
+    store: Option<&Path>,
+    output: Option<&Path>,
+    input: &InputArgs,
+) -> Result<ExitCode, Error> {
+    let format = parse_format(if format == "trig" { "turtle" } else { format })?;
+    owl::owl_extension(format)?;
+    let (ok, quads) = match store {
+        Some(dir) => {
+            let store = FlowStore::open_read_only(dir)?;
+            (true, store.store().iter().collect::<Result<Vec<_>, _>>()?)
+        }
+        None => mapped_quads(paths, input)?,
+    };
+    let triples = owl::owl_document(&quads, &owl::OwlOptions::new())?;
+    match output {
+        Some(path) => {
+            for file in owl::write_owl_files(&triples, format, path)? {
+                if !input.quiet {
+                    eprintln!("wrote {}", file.display());
+                }
+            }
+        }
+        None => owl::write_triples(&triples, format, std::io::stdout().lock())?,
+    }
+    Ok(exit(ok))
+}
+
+/// The quads of every flow below `paths`; stops at the first file that fails.
+fn mapped_quads(paths: &[PathBuf], input: &InputArgs) -> Result<(bool, Vec<Quad>), Error> {
+    if paths.is_empty() {
+        return Err(Error::Export(
+            "export needs input paths or --store DIR".into(),
+        ));
+    }
+    let (read, map) = options(input)?;
+    let files = discover(paths).map_err(|source| Error::Io {
+        path: paths[0].clone(),
+        source,
+    })?;
+    let mut quads = Vec::new();
+    for outcome in Inputs::new(files, &read, &map) {
+        match outcome {
+            Outcome::Mapped { mapped, .. } => quads.extend(mapped.quads),
+            Outcome::Skipped { path, reason } => {
+                if !input.quiet {
+                    eprintln!("{}: notice: skipped, {reason}", path.display());
+                }
+            }
+            Outcome::Failed { error, .. } => {
+                eprintln!("flowkg: {error}");
+                return Ok((false, quads));
+            }
+        }
+    }
+    Ok((true, quads))
 }
 
 fn progress_bar(len: u64, message: &'static str) -> ProgressBar {

@@ -18,6 +18,8 @@ pub mod ns {
     pub const D3FEND: &str = "https://w3id.org/flowkg/ns/d3fend/";
     /// The F3 (Fight Fraud Framework) techniques.
     pub const F3: &str = "https://w3id.org/flowkg/ns/f3/";
+    /// Positions in a nested list, in the OWL view: `item:_1`, `item:_2` ... (`rdf:_1` elsewhere).
+    pub const ITEM: &str = "https://w3id.org/flowkg/af/item#";
     /// The default base of instance data (flows and their nodes): a URN, so that it collides
     /// with nobody's web IRIs. Organisations set their own with `--base`.
     pub const DEFAULT_INSTANCE_BASE: &str = "urn:flowkg:";
@@ -195,6 +197,15 @@ pub mod af {
         /// Node → a property (its predicate IRI) whose source value is a JSON list of one item
         /// (or with repeated items): such a list and a single value give the same triples.
         LIST_PROPERTY = "listProperty";
+
+        // The OWL 2 DL view (`flowkg export --owl`), where `af:null`, `rdf:nil` and `rdf:Seq`
+        // cannot stand as values.
+        /// A list nested in a list (`rdf:Seq` in the regular export).
+        SEQUENCE = "Sequence";
+        /// Node → a property the source gave as JSON `null` (`node p af:null` elsewhere).
+        NULL_FOR = "nullFor";
+        /// Node → a property the source gave as an empty list (`node p rdf:nil` elsewhere).
+        EMPTY_FOR = "emptyFor";
     }
 }
 

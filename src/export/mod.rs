@@ -3,6 +3,8 @@
 
 pub mod stix;
 
+pub mod owl;
+
 use crate::vocab::PREFIXES;
 use crate::{Error, Result};
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
