@@ -133,6 +133,10 @@ pub enum Error {
     Store(String),
     #[error("query: {0}")]
     Query(String),
+    #[error(transparent)]
+    Library(#[from] crate::query::library::LibraryError),
+    #[error("serve: {0}")]
+    Serve(String),
     #[error("{0}")]
     Export(String),
     #[error("{path}: {source}")]

@@ -10,6 +10,7 @@ pub mod namespaces;
 pub mod pipeline;
 pub mod query;
 pub mod read;
+pub mod serve;
 pub mod stix_types;
 pub mod store;
 pub mod vocab;
