@@ -414,3 +414,44 @@ fn resolution_conflicts() {
         "Cobalt Strike is a tool in Black Basta Ransomware and malware in Maastricht"
     );
 }
+
+#[test]
+fn the_command_lists_and_runs_library_queries() {
+    let flowkg = env!("CARGO_BIN_EXE_flowkg");
+    let list = std::process::Command::new(flowkg)
+        .args(["query", "--list"])
+        .output()
+        .unwrap();
+    assert!(list.status.success());
+    let listing = String::from_utf8(list.stdout).unwrap();
+    for query in LIBRARY {
+        assert!(listing.contains(&format!("{}\n    {}", query.name, query.question())));
+    }
+    assert!(listing.contains("--param technique=…"));
+    let run = std::process::Command::new(flowkg)
+        .args(["query", "next-techniques", "--param", "technique=T1566.001"])
+        .args(["--format", "csv", "--quiet", "--flows"])
+        .arg(examples())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let csv = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        csv.contains(&format!("{ATTACK}T1059.001,PowerShell,2,2")),
+        "{csv}"
+    );
+    let bad = std::process::Command::new(flowkg)
+        .args(["query", "next-techniques", "--param", "technique=nothing"])
+        .arg("--flows")
+        .arg(examples())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains(
+        "queries/next-techniques.rq: parameter technique: \"nothing\" is not a technique id"
+    ));
+}

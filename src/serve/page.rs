@@ -68,7 +68,8 @@ const PAGE: &str = r##"<!DOCTYPE html>
                background: none; padding: 8px 16px; cursor: pointer; font: inherit; color: inherit; }
   nav button:hover, nav button.active { background: #e6eef7; }
   nav button b { display: block; font-size: 13px; color: var(--accent); font-family: ui-monospace, monospace; }
-  nav button small { display: block; font-size: 12.5px; color: var(--muted); }
+  nav button small { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden;
+                     font-size: 12.5px; color: var(--muted); }
   section { padding: 14px 20px; min-width: 0; }
   textarea { width: 100%; height: 210px; font: 13px/1.4 ui-monospace, "DejaVu Sans Mono", monospace;
              border: 1px solid var(--line); border-radius: 4px; padding: 8px; }
@@ -165,7 +166,7 @@ for (const entry of LIBRARY) {
   const b = document.createElement("button");
   const name = document.createElement("b"); name.textContent = entry.name;
   const q = document.createElement("small"); q.textContent = entry.question;
-  b.append(name, q); b.title = "Run " + entry.name;
+  b.append(name, q); b.title = entry.question;
   b.addEventListener("click", () => pick(entry, b));
   $("library").appendChild(b);
 }
