@@ -132,10 +132,14 @@ fn run_with_deadline(
     }
     match receive.recv_timeout(endpoint.options.timeout) {
         Ok(reply) => reply.into_response(),
-        Err(_) => {
+        Err(mpsc::RecvTimeoutError::Timeout) => {
             token.cancel();
             timed_out(&endpoint.options).into_response()
         }
+        Err(mpsc::RecvTimeoutError::Disconnected) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the query failed unexpectedly (the evaluation thread ended without an answer)",
+        ),
     }
 }
 
