@@ -137,6 +137,9 @@ pub enum Error {
     Library(#[from] crate::query::library::LibraryError),
     #[error("serve: {0}")]
     Serve(String),
+    /// An alert event file that cannot be read (`flowkg match`).
+    #[error("{0}")]
+    Events(Diagnostic),
     #[error("{0}")]
     Export(String),
     #[error("{path}: {source}")]

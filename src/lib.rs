@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod correlate;
 pub mod error;
 pub mod export;
 mod hash;

@@ -100,6 +100,29 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Rank the flows that contain the techniques of alert events, in order, with what comes
+    /// next.
+    #[command(
+        after_help = "Events are JSON lines ({\"timestamp\": …, \"host\": …, \"tactics\": [\"TA0002\"], \"techniques\": [\"T1059.001\"]}) or CSV with a header naming timestamp, host, tactics, techniques (several ids in a cell separated by ';').\n\nExamples:\n  flowkg match alerts.jsonl --store kg/\n  flowkg match alerts.csv --flows ../shared/corpus --top 5 --format json"
+    )]
+    Match {
+        /// The event file (JSON lines or CSV).
+        events: PathBuf,
+        /// Match against this on-disk store.
+        #[arg(long, conflicts_with = "flows")]
+        store: Option<PathBuf>,
+        /// Load this file or directory into memory and match against it (repeatable).
+        #[arg(long)]
+        flows: Vec<PathBuf>,
+        /// How many flows to show.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// `table` for people, `json` for programs.
+        #[arg(long, value_enum, default_value_t = MatchFormat::Table)]
+        format: MatchFormat,
+        #[command(flatten)]
+        input: InputArgs,
+    },
     /// Serve the store as a SPARQL 1.1 Protocol endpoint (/sparql) with a query page (/).
     #[command(
         after_help = "Read-only and on loopback unless told otherwise.\n\nExamples:\n  flowkg serve --store kg/\n  flowkg serve --flows ../shared/corpus --bind 127.0.0.1:8080\n  curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 5' http://127.0.0.1:7878/sparql"
@@ -150,6 +173,12 @@ struct InputArgs {
     /// Print no warnings or notices.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MatchFormat {
+    Table,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -265,6 +294,29 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             }
             store.flush()?;
             Ok(exit(ok))
+        }
+        Command::Match {
+            events,
+            store,
+            flows,
+            top,
+            format,
+            input,
+        } => {
+            let events = flowkg::correlate::read_events(&events)?;
+            let store = match &store {
+                Some(dir) => FlowStore::open_read_only(dir)?,
+                None => {
+                    let memory = FlowStore::in_memory()?;
+                    if !load(&memory, &flows, &input, false)?.0 {
+                        return Ok(ExitCode::FAILURE);
+                    }
+                    memory
+                }
+            };
+            let ranked = flowkg::correlate::rank(&store, &events)?;
+            print_matches(&ranked[..ranked.len().min(top)], format);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Serve {
             store,
@@ -515,6 +567,62 @@ fn library_or_query_text(arg: Option<&str>, params: &[String]) -> Result<String,
         }
         None => query_text(arg),
     }
+}
+
+/// The ranked flows of `flowkg match`.
+fn print_matches(ranked: &[flowkg::correlate::FlowMatch], format: MatchFormat) {
+    let mut out = String::new();
+    match format {
+        MatchFormat::Json => {
+            let value: Vec<serde_json::Value> = ranked
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "flow": m.flow,
+                        "name": m.name,
+                        "matched": m.matched,
+                        "events": m.events,
+                        "next": m.next.iter().map(|n| serde_json::json!({
+                            "technique": n.id, "name": n.name, "written": n.written,
+                            "assets": n.assets,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            out = serde_json::Value::Array(value).to_string();
+            out.push('\n');
+        }
+        MatchFormat::Table => {
+            for (rank, m) in ranked.iter().enumerate() {
+                out.push_str(&format!(
+                    "{}. {} ({}/{} events in order)  {}\n",
+                    rank + 1,
+                    m.name,
+                    m.matched,
+                    m.events,
+                    m.flow
+                ));
+                for next in m.next.iter().take(3) {
+                    let assets = if next.assets.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  on {}", next.assets.join(", "))
+                    };
+                    let written = if next.written.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (written {})", next.written.join(", "))
+                    };
+                    out.push_str(&format!(
+                        "     next: {} {}{written}{assets}\n",
+                        next.id, next.name
+                    ));
+                }
+            }
+        }
+    }
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
 }
 
 /// `flowkg query --list`: each library query's name, question and parameters.
