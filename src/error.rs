@@ -133,6 +133,13 @@ pub enum Error {
     Store(String),
     #[error("query: {0}")]
     Query(String),
+    #[error(transparent)]
+    Library(#[from] crate::query::library::LibraryError),
+    #[error("serve: {0}")]
+    Serve(String),
+    /// An alert event file that cannot be read (`flowkg match`).
+    #[error("{0}")]
+    Events(Diagnostic),
     #[error("{0}")]
     Export(String),
     #[error("reading a flow back from RDF: {0}")]

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod correlate;
 pub mod error;
 pub mod export;
 mod hash;
@@ -13,6 +14,7 @@ pub mod query;
 pub mod read;
 pub mod resolve;
 pub mod reverse;
+pub mod serve;
 pub mod stix_types;
 pub mod store;
 pub mod vocab;

@@ -43,11 +43,18 @@ enum Command {
     },
     /// Run a SPARQL 1.1 query over all flows (the default graph is the union of the flows).
     #[command(
-        after_help = "The query is a string, a .rq file, or `-` / nothing for standard input.\n\nExamples:\n  flowkg query --store kg/ 'SELECT ?name WHERE { ?a a af:Action ; af:name ?name }'\n  flowkg query --flows examples/ queries/techniques-in-several-flows.rq --format csv"
+        after_help = "The query is a library query's name, a string, a .rq file, or `-` / nothing for standard input.\n\nExamples:\n  flowkg query --list\n  flowkg query --store kg/ next-techniques --param technique=T1190\n  flowkg query --store kg/ 'SELECT ?name WHERE { ?a a af:Action ; af:name ?name }'\n  flowkg query --flows examples/ queries/techniques-in-several-flows.rq --format csv"
     )]
     Query {
-        /// The query, a file holding it, or `-` for standard input.
+        /// A library query's name (see --list), the query, a file holding it, or `-` for
+        /// standard input.
         query: Option<String>,
+        /// A parameter of a library query, as NAME=VALUE (repeatable).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// List the library queries with their questions and parameters, and exit.
+        #[arg(long)]
+        list: bool,
         /// Query this on-disk store.
         #[arg(long, conflicts_with = "flows")]
         store: Option<PathBuf>,
@@ -138,6 +145,58 @@ enum Command {
         #[arg(long)]
         site_url: Option<String>,
     },
+    /// Rank the flows that contain the techniques of alert events, in order, with what comes
+    /// next.
+    #[command(
+        after_help = "Events are JSON lines ({\"timestamp\": …, \"host\": …, \"tactics\": [\"TA0002\"], \"techniques\": [\"T1059.001\"]}) or CSV with a header naming timestamp, host, tactics, techniques (several ids in a cell separated by ';').\n\nExamples:\n  flowkg match alerts.jsonl --store kg/\n  flowkg match alerts.csv --flows ../shared/corpus --top 5 --format json"
+    )]
+    Match {
+        /// The event file (JSON lines or CSV).
+        events: PathBuf,
+        /// Match against this on-disk store.
+        #[arg(long, conflicts_with = "flows")]
+        store: Option<PathBuf>,
+        /// Load this file or directory into memory and match against it (repeatable).
+        #[arg(long)]
+        flows: Vec<PathBuf>,
+        /// How many flows to show.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// `table` for people, `json` for programs.
+        #[arg(long, value_enum, default_value_t = MatchFormat::Table)]
+        format: MatchFormat,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Serve the store as a SPARQL 1.1 Protocol endpoint (/sparql) with a query page (/).
+    #[command(
+        after_help = "Read-only and on loopback unless told otherwise.\n\nExamples:\n  flowkg serve --store kg/\n  flowkg serve --flows ../shared/corpus --bind 127.0.0.1:8080\n  curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 5' http://127.0.0.1:7878/sparql"
+    )]
+    Serve {
+        /// Serve this on-disk store.
+        #[arg(long, conflicts_with = "flows")]
+        store: Option<PathBuf>,
+        /// Load this file or directory into memory and serve it (repeatable).
+        #[arg(long)]
+        flows: Vec<PathBuf>,
+        /// The address and port to listen on.
+        #[arg(long, default_value_t = flowkg::serve::DEFAULT_BIND)]
+        bind: std::net::SocketAddr,
+        /// Stop queries that run longer than this many seconds (HTTP 503).
+        #[arg(long, default_value_t = 30.0)]
+        timeout: f64,
+        /// Refuse results with more rows (or triples) than this (HTTP 422).
+        #[arg(long, default_value_t = 100_000)]
+        max_results: usize,
+        /// Accept SPARQL updates at /update from requests bearing --token.
+        #[arg(long, requires = "token")]
+        enable_update: bool,
+        /// The bearer token updates must present (`Authorization: Bearer TOKEN`).
+        #[arg(long, requires = "enable_update")]
+        token: Option<String>,
+        #[command(flatten)]
+        input: InputArgs,
+    },
 }
 
 #[derive(Args)]
@@ -170,6 +229,12 @@ enum DecisionFormat {
     Csv,
     Json,
     Ttl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MatchFormat {
+    Table,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -213,13 +278,19 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         }
         Command::Query {
             query,
+            params,
+            list,
             store,
             flows,
             format,
             rdf_format,
             input,
         } => {
-            let text = query_text(query.as_deref())?;
+            if list {
+                print_library()?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let text = library_or_query_text(query.as_deref(), &params)?;
             let store = match (&store, flows.is_empty()) {
                 (Some(dir), _) => FlowStore::open_read_only(dir)?,
                 (None, false) => {
@@ -316,6 +387,69 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             store,
             site_url,
         } => publish(&out, store.as_deref(), site_url.as_deref()),
+        Command::Match {
+            events,
+            store,
+            flows,
+            top,
+            format,
+            input,
+        } => {
+            let events = flowkg::correlate::read_events(&events)?;
+            let store = match &store {
+                Some(dir) => FlowStore::open_read_only(dir)?,
+                None => {
+                    let memory = FlowStore::in_memory()?;
+                    if !load(&memory, &flows, &input, false)?.0 {
+                        return Ok(ExitCode::FAILURE);
+                    }
+                    memory
+                }
+            };
+            let ranked = flowkg::correlate::rank(&store, &events)?;
+            print_matches(&ranked[..ranked.len().min(top)], format);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve {
+            store,
+            flows,
+            bind,
+            timeout,
+            max_results,
+            enable_update,
+            token,
+            input,
+        } => {
+            let store = match &store {
+                Some(dir) => FlowStore::open(dir)?,
+                None => {
+                    let memory = FlowStore::in_memory()?;
+                    if !load(&memory, &flows, &input, false)?.0 {
+                        return Ok(ExitCode::FAILURE);
+                    }
+                    memory
+                }
+            };
+            store.ensure_namespaces()?;
+            if !timeout.is_finite() || timeout <= 0.0 {
+                return Err(Error::Serve(
+                    "--timeout must be a positive number of seconds".into(),
+                ));
+            }
+            let mut options = flowkg::serve::ServeOptions::new()
+                .with_bind(bind)
+                .with_timeout(std::time::Duration::from_secs_f64(timeout))
+                .with_max_results(max_results);
+            if let (true, Some(token)) = (enable_update, token) {
+                options = options.with_update_token(token);
+            }
+            let server = flowkg::serve::Endpoint::new(store, options).spawn()?;
+            eprintln!(
+                "flowkg: serving SPARQL at http://{bind}/sparql (query page at http://{bind}/)"
+            );
+            server.join().map_err(|e| Error::Serve(e.to_string()))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Flows { store } => {
             let dir = store
                 .store
@@ -659,6 +793,108 @@ fn progress_bar(len: u64, message: &'static str) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// The text of a library query with its parameters bound, or (with no parameters) any other
+/// query text.
+fn library_or_query_text(arg: Option<&str>, params: &[String]) -> Result<String, Error> {
+    let library = arg
+        .filter(|name| !Path::new(name).is_file())
+        .and_then(|name| flowkg::query::library::find(name).ok());
+    match library {
+        Some(query) => {
+            let mut values = Vec::new();
+            for param in params {
+                let (name, value) = param
+                    .split_once('=')
+                    .ok_or_else(|| Error::Query(format!("--param {param}: expected NAME=VALUE")))?;
+                values.push((name.to_owned(), value.to_owned()));
+            }
+            Ok(query.bind(&values)?)
+        }
+        None if !params.is_empty() => {
+            let name = arg.unwrap_or("-");
+            Err(flowkg::query::library::find(name).err().map_or_else(
+                || Error::Query("--param needs a library query".into()),
+                Error::from,
+            ))
+        }
+        None => query_text(arg),
+    }
+}
+
+/// The ranked flows of `flowkg match`.
+fn print_matches(ranked: &[flowkg::correlate::FlowMatch], format: MatchFormat) {
+    let mut out = String::new();
+    match format {
+        MatchFormat::Json => {
+            let value: Vec<serde_json::Value> = ranked
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "flow": m.flow,
+                        "name": m.name,
+                        "matched": m.matched,
+                        "events": m.events,
+                        "next": m.next.iter().map(|n| serde_json::json!({
+                            "technique": n.id, "name": n.name, "written": n.written,
+                            "assets": n.assets,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            out = serde_json::Value::Array(value).to_string();
+            out.push('\n');
+        }
+        MatchFormat::Table => {
+            for (rank, m) in ranked.iter().enumerate() {
+                out.push_str(&format!(
+                    "{}. {} ({}/{} events in order)  {}\n",
+                    rank + 1,
+                    m.name,
+                    m.matched,
+                    m.events,
+                    m.flow
+                ));
+                for next in m.next.iter().take(3) {
+                    let assets = if next.assets.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  on {}", next.assets.join(", "))
+                    };
+                    let written = if next.written.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (written {})", next.written.join(", "))
+                    };
+                    out.push_str(&format!(
+                        "     next: {} {}{written}{assets}\n",
+                        next.id, next.name
+                    ));
+                }
+            }
+        }
+    }
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+}
+
+/// `flowkg query --list`: each library query's name, question and parameters.
+fn print_library() -> Result<(), Error> {
+    let mut listing = String::new();
+    for query in flowkg::query::library::LIBRARY {
+        listing.push_str(&format!("{}\n    {}\n", query.name, query.question()));
+        for parameter in query.parameters()? {
+            listing.push_str(&format!(
+                "    --param {}=…  {}\n",
+                parameter.name, parameter.description
+            ));
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = out.write_all(listing.as_bytes());
+    Ok(())
 }
 
 /// The query text: an argument, a file it names, or standard input.

@@ -1,5 +1,6 @@
 //! SPARQL 1.1 queries over all flows: the default graph is the union of the flow graphs.
 
+pub mod library;
 mod table;
 
 use crate::{Error, Result};
@@ -27,17 +28,38 @@ pub type Solutions = Vec<Vec<Option<oxigraph::model::Term>>>;
 /// Parses a query, naming line and column on error. The vocabulary prefixes (`af:`, `attack:`
 /// ...) are predeclared.
 pub fn prepare(query: &str) -> Result<oxigraph::sparql::PreparedSparqlQuery> {
+    prepare_with(query, None)
+}
+
+/// [`prepare`], with a token that cancels the evaluation when it fires (the server's
+/// timeout). A query that names its own dataset (`FROM`, `FROM NAMED`) keeps it; any other
+/// sees the union of the flow graphs as its default graph.
+pub fn prepare_with(
+    query: &str,
+    cancellation: Option<oxigraph::sparql::CancellationToken>,
+) -> Result<oxigraph::sparql::PreparedSparqlQuery> {
+    let mut evaluator = evaluator()?;
+    if let Some(token) = cancellation {
+        evaluator = evaluator.with_cancellation_token(token);
+    }
+    let mut prepared = evaluator
+        .parse_query(query)
+        .map_err(|e| Error::Query(format!("syntax error: {e}")))?;
+    if prepared.dataset().is_default_dataset() {
+        prepared.dataset_mut().set_default_graph_as_union();
+    }
+    Ok(prepared)
+}
+
+/// A SPARQL evaluator with the vocabulary prefixes predeclared.
+pub fn evaluator() -> Result<SparqlEvaluator> {
     let mut evaluator = SparqlEvaluator::new();
     for (prefix, namespace) in crate::vocab::PREFIXES {
         evaluator = evaluator
             .with_prefix(prefix, namespace)
             .map_err(|e| Error::Query(e.to_string()))?;
     }
-    let mut prepared = evaluator
-        .parse_query(query)
-        .map_err(|e| Error::Query(format!("syntax error: {e}")))?;
-    prepared.dataset_mut().set_default_graph_as_union();
-    Ok(prepared)
+    Ok(evaluator)
 }
 
 /// Runs a query and writes its results: solutions and booleans in `results_format`, graphs
