@@ -12,6 +12,7 @@ pub mod query;
 pub mod read;
 pub mod stix_types;
 pub mod store;
+pub mod validate;
 pub mod vocab;
 
 pub use error::{Diagnostic, Error, Location, ReadError, Result, Severity};
