@@ -300,6 +300,25 @@ fn a_bad_bundle_id_and_an_object_without_type_are_errors() {
 }
 
 #[test]
+fn an_id_that_does_not_start_with_its_type_is_an_error() {
+    let report = changed(|d| {
+        object(d, 5).insert(
+            "id".into(),
+            json!("attack-action--3660181f-18f5-431e-8f2d-4004d60d0d2e"),
+        );
+        object(d, 4).insert(
+            "asset_refs".into(),
+            json!(["attack-action--3660181f-18f5-431e-8f2d-4004d60d0d2e"]),
+        );
+    });
+    let found = findings(&report);
+    assert!(
+        found.contains(&finding(Severity::Error, "/objects/5/id", "id-prefix")),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn a_type_without_schema_is_a_warning_as_in_the_official_validator() {
     let report = changed(|d| {
         d["objects"].as_array_mut().unwrap().push(json!({

@@ -51,6 +51,9 @@ pub enum Rule {
     UnknownType,
     /// Two objects share one id.
     DuplicateId,
+    /// An object's id does not start with its type (`tool--…` for a `tool`), which the STIX
+    /// parse of the official validator refuses.
+    IdPrefix,
     /// A reference to an object the file does not hold.
     DanglingRef,
     /// A node no path joins to the flow.
@@ -82,6 +85,7 @@ impl Rule {
             Self::Schema(_) => "schema",
             Self::UnknownType => "unknown-type",
             Self::DuplicateId => "duplicate-id",
+            Self::IdPrefix => "id-prefix",
             Self::DanglingRef => "dangling-ref",
             Self::Disconnected => "disconnected",
             Self::FlowDescription => "flow-description",

@@ -152,6 +152,17 @@ fn duplicate_ids(objects: &[(usize, &Map<String, Value>)], report: &mut Report) 
 fn schema_rules(index: usize, object: &Map<String, Value>, report: &mut Report) {
     let at = format!("/objects/{index}");
     let stix_type = type_of(object);
+    if let Some(id) = id_of(object).filter(|id| !has_prefix(id, stix_type)) {
+        if for_stix_type(stix_type).is_some() {
+            report.push(
+                Severity::Error,
+                pointer_push(&at, "id"),
+                Some(id),
+                Rule::IdPrefix,
+                format!("the id of a {stix_type} must start with \"{stix_type}--\""),
+            );
+        }
+    }
     let Some(compiled) = for_stix_type(stix_type) else {
         report.push(
             Severity::Warning,
@@ -231,6 +242,11 @@ fn graph<'d>(objects: &[(usize, &'d Map<String, Value>)]) -> Graph<'d> {
         }
     }
     graph
+}
+
+fn has_prefix(id: &str, stix_type: &str) -> bool {
+    id.strip_prefix(stix_type)
+        .is_some_and(|rest| rest.starts_with("--"))
 }
 
 fn type_of(object: &Map<String, Value>) -> &str {
