@@ -413,6 +413,32 @@ fn afb_files_are_checked_as_the_bundle_the_builder_would_export() {
 }
 
 #[test]
+fn afb_values_are_checked_as_the_builder_publishes_them() {
+    let mut afb: Value =
+        serde_json::from_slice(&std::fs::read(fixture("minimal.afb")).unwrap()).unwrap();
+    // The first action's properties: [..., confidence (6), ...]; the flow's created (5).
+    afb["objects"][1]["properties"][6][1] = json!("certain");
+    afb["objects"][0]["properties"][5][1] = json!("2024-06-01T08:00:00.000-04:00");
+    let published = validate_bytes("ok.afb", &serde_json::to_vec(&afb).unwrap());
+    assert_eq!(
+        published.verdict(),
+        Verdict::Ok,
+        "{:?}",
+        published.diagnostics
+    );
+    afb["objects"][1]["properties"][6][1] = json!("pretty sure");
+    let report = validate_bytes("bad.afb", &serde_json::to_vec(&afb).unwrap());
+    assert_eq!(
+        findings(&report),
+        [finding(
+            Severity::Error,
+            "/objects/1/properties/6/1",
+            "schema:type"
+        )]
+    );
+}
+
+#[test]
 fn an_afb_file_with_two_flows_breaks_the_single_flow_rule() {
     let mut afb: Value =
         serde_json::from_slice(&std::fs::read(fixture("minimal.afb")).unwrap()).unwrap();

@@ -147,7 +147,7 @@ const CONFIDENCE: [(&str, i64); 7] = [
     ("certain", 100),
 ];
 
-/// A value as the Builder's publisher writes it: its true/false choices become booleans,
+/// A value as the Builder's publisher writes it: its True/False choices become booleans,
 /// confidence names numbers, hash lists (`[{hash_type, hash_value}]`) dictionaries.
 fn as_published(key: &str, value: &Value) -> Value {
     match (key, value) {
@@ -164,7 +164,14 @@ fn as_published(key: &str, value: &Value) -> Value {
                 })
                 .collect(),
         ),
-        (_, Value::String(s)) if s == "true" || s == "false" => Value::Bool(s == "true"),
+        // STIX names its booleans `is_…` / `can_…`; the Builder offers them as a True/False
+        // choice and publishes booleans.
+        (_, Value::String(s))
+            if (key.starts_with("is_") || key.starts_with("can_"))
+                && (s == "true" || s == "false") =>
+        {
+            Value::Bool(s == "true")
+        }
         (_, Value::String(s)) => in_utc(s).map_or_else(|| value.clone(), Value::from),
         (_, Value::Array(items)) => {
             Value::Array(items.iter().map(|v| as_published("", v)).collect())
