@@ -366,6 +366,29 @@ fn a_standard_object_is_checked_against_its_oasis_schema() {
 }
 
 #[test]
+fn an_any_of_of_required_properties_names_them_all() {
+    let report = changed(|d| {
+        object(d, 5).insert(
+            "object_ref".into(),
+            json!("network-traffic--66666666-6666-4666-8666-666666666666"),
+        );
+        d["objects"].as_array_mut().unwrap().push(json!({
+            "type": "network-traffic", "id": "network-traffic--66666666-6666-4666-8666-666666666666",
+            "spec_version": "2.1", "protocols": ["rdp"]
+        }));
+    });
+    assert_eq!(
+        findings(&report),
+        [finding(Severity::Error, "/objects/6", "schema:required")]
+    );
+    let message = &report.diagnostics[0].message;
+    assert!(
+        message.contains("\"src_ref\"") && message.contains("\"dst_ref\""),
+        "{message}"
+    );
+}
+
+#[test]
 fn unreadable_input_is_one_read_error_with_its_location() {
     let truncated = validate_file(&fixture("truncated.json"));
     assert_eq!(truncated.verdict(), Verdict::Fail);

@@ -24,50 +24,63 @@ pub(super) fn violations(validator: &Validator, instance: &Value) -> Vec<SchemaV
 fn root_causes(errors: &[ValidationError<'_>]) -> Vec<SchemaViolation> {
     let mut found: Vec<SchemaViolation> = Vec::new();
     for error in errors {
-        let pointer = error.instance_path().as_str().to_owned();
-        let violation = match error.kind() {
-            ValidationErrorKind::AnyOf { context }
-            | ValidationErrorKind::OneOfNotValid { context } => {
-                // Another error at or below this point says it better.
-                if errors.iter().any(|e| {
-                    !std::ptr::eq(e, error)
-                        && is_within(e.instance_path().as_str(), &pointer)
-                        && !is_combinator(e)
-                }) {
-                    continue;
-                }
-                best_branch(context).unwrap_or_else(|| plain(error))
+        for violation in causes_of(error, errors) {
+            if !found.contains(&violation) {
+                found.push(violation);
             }
-            ValidationErrorKind::UnevaluatedProperties { .. } => {
-                // A property whose subschema failed leaves every key unevaluated: a follow-on.
-                if errors.iter().any(|e| {
-                    !std::ptr::eq(e, error)
-                        && is_within(e.instance_path().as_str(), &pointer)
-                        && !matches!(e.kind(), ValidationErrorKind::UnevaluatedProperties { .. })
-                }) {
-                    continue;
-                }
-                plain(error)
-            }
-            ValidationErrorKind::AdditionalProperties { unexpected } => {
-                // One finding per property, at the property.
-                for name in unexpected {
-                    push_unique(
-                        &mut found,
-                        SchemaViolation {
-                            pointer: crate::error::pointer_push(&pointer, name),
-                            keyword: "additionalProperties".into(),
-                            message: format!("property \"{name}\" is not allowed here"),
-                        },
-                    );
-                }
-                continue;
-            }
-            _ => plain(error),
-        };
-        push_unique(&mut found, violation);
+        }
     }
     found
+}
+
+/// What one error stands for; nothing when another error at or below it says it better.
+fn causes_of(error: &ValidationError<'_>, all: &[ValidationError<'_>]) -> Vec<SchemaViolation> {
+    match error.kind() {
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            if explained_elsewhere(error, all, is_combinator) {
+                return Vec::new();
+            }
+            vec![best_branch(context).unwrap_or_else(|| plain(error))]
+        }
+        // A property whose subschema failed leaves every key unevaluated: a follow-on.
+        ValidationErrorKind::UnevaluatedProperties { .. } => {
+            if explained_elsewhere(error, all, is_unevaluated) {
+                return Vec::new();
+            }
+            vec![plain(error)]
+        }
+        // One finding per property, at the property.
+        ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
+            .iter()
+            .map(|name| SchemaViolation {
+                pointer: crate::error::pointer_push(error.instance_path().as_str(), name),
+                keyword: "additionalProperties".into(),
+                message: format!("property \"{name}\" is not allowed here"),
+            })
+            .collect(),
+        _ => vec![plain(error)],
+    }
+}
+
+/// Whether another error, not of the kind `alike` picks, lies at or below this one.
+fn explained_elsewhere(
+    error: &ValidationError<'_>,
+    all: &[ValidationError<'_>],
+    alike: fn(&ValidationError<'_>) -> bool,
+) -> bool {
+    let at = error.instance_path().as_str();
+    all.iter().any(|other| {
+        !std::ptr::eq(other, error)
+            && !alike(other)
+            && is_within(other.instance_path().as_str(), at)
+    })
+}
+
+fn is_unevaluated(error: &ValidationError<'_>) -> bool {
+    matches!(
+        error.kind(),
+        ValidationErrorKind::UnevaluatedProperties { .. }
+    )
 }
 
 fn is_combinator(error: &ValidationError<'_>) -> bool {
@@ -136,10 +149,4 @@ fn is_within(pointer: &str, base: &str) -> bool {
         || pointer
             .strip_prefix(base)
             .is_some_and(|rest| rest.starts_with('/'))
-}
-
-fn push_unique(found: &mut Vec<SchemaViolation>, violation: SchemaViolation) {
-    if !found.contains(&violation) {
-        found.push(violation);
-    }
 }
