@@ -20,12 +20,31 @@ pub(super) fn check(document: &Value, report: &mut Report) {
     check_graph(&graph(&objects), report);
 }
 
-/// The bundle's own rules; returns the items that are objects with a string `type`, with their
-/// index, for the later passes.
-fn bundle_rules<'d>(
-    bundle: &'d Map<String, Value>,
-    report: &mut Report,
-) -> Vec<(usize, &'d Map<String, Value>)> {
+/// The items of `objects` that are objects with a string `type`, with their index.
+type Objects<'d> = Vec<(usize, &'d Map<String, Value>)>;
+
+/// The bundle's own rules; returns the objects the later passes check.
+fn bundle_rules<'d>(bundle: &'d Map<String, Value>, report: &mut Report) -> Objects<'d> {
+    container_rules(bundle, report);
+    let Some(items) = bundle.get("objects").and_then(Value::as_array) else {
+        report.push(
+            Severity::Error,
+            "/objects",
+            None,
+            Rule::BundleObjects,
+            "the bundle must hold an array \"objects\"",
+        );
+        return Vec::new();
+    };
+    let objects = typed_objects(items, report);
+    flow_count(&objects, report);
+    extension_present(&objects, report);
+    duplicate_ids(&objects, report);
+    objects
+}
+
+/// A `bundle` with a `bundle--` id.
+fn container_rules(bundle: &Map<String, Value>, report: &mut Report) {
     if bundle.get("type").and_then(Value::as_str) != Some("bundle") {
         report.push(
             Severity::Error,
@@ -48,44 +67,35 @@ fn bundle_rules<'d>(
             ),
         );
     }
-    let Some(items) = bundle.get("objects").and_then(Value::as_array) else {
-        report.push(
-            Severity::Error,
-            "/objects",
-            None,
-            Rule::BundleObjects,
-            "the bundle must hold an array \"objects\"",
-        );
-        return Vec::new();
-    };
+}
+
+fn typed_objects<'d>(items: &'d [Value], report: &mut Report) -> Objects<'d> {
     let mut objects = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
-        let at = format!("/objects/{index}");
-        match item.as_object() {
+        let message = match item.as_object() {
             Some(object) if object.get("type").is_some_and(Value::is_string) => {
                 objects.push((index, object));
+                continue;
             }
-            Some(_) => report.push(
-                Severity::Error,
-                at,
-                None,
-                Rule::BundleObjects,
-                "a STIX object needs a string \"type\"",
-            ),
-            None => report.push(
-                Severity::Error,
-                at,
-                None,
-                Rule::BundleObjects,
-                "a bundle's objects must be JSON objects",
-            ),
-        }
+            Some(_) => "a STIX object needs a string \"type\"",
+            None => "a bundle's objects must be JSON objects",
+        };
+        report.push(
+            Severity::Error,
+            format!("/objects/{index}"),
+            None,
+            Rule::BundleObjects,
+            message,
+        );
     }
-    flow_count(&objects, report);
-    if !objects
+    objects
+}
+
+fn extension_present(objects: &Objects<'_>, report: &mut Report) {
+    let present = objects
         .iter()
-        .any(|(_, o)| type_of(o) == "extension-definition" && id_of(o) == Some(EXTENSION_ID))
-    {
+        .any(|(_, o)| type_of(o) == "extension-definition" && id_of(o) == Some(EXTENSION_ID));
+    if !present {
         report.push(
             Severity::Error,
             "/objects",
@@ -96,8 +106,6 @@ fn bundle_rules<'d>(
             ),
         );
     }
-    duplicate_ids(&objects, report);
-    objects
 }
 
 fn flow_count(objects: &[(usize, &Map<String, Value>)], report: &mut Report) {
