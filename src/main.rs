@@ -197,6 +197,28 @@ enum Command {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// Check files against the rules of the official Attack Flow validator: the JSON Schemas,
+    /// the bundle rules and the graph rules (translated for .afb and legacy files).
+    #[command(
+        after_help = "Exit code 0 when no file has errors (warnings allowed), 1 when any has.\n\nExamples:\n  flowkg validate flow.json\n  flowkg validate ../shared/corpus/attack-flow-v2 --format json > report.json"
+    )]
+    Validate {
+        /// Files or directories (searched recursively).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output: `human` (grouped per file) or `json` (an array of per-file reports).
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
+        /// Print only the files that have errors or warnings.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Human,
+    Json,
 }
 
 #[derive(Args)]
@@ -467,6 +489,11 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Validate {
+            paths,
+            format,
+            quiet,
+        } => validate(&paths, format, quiet),
     }
 }
 
@@ -480,6 +507,50 @@ fn publish(out: &Path, store: Option<&Path>, site_url: Option<&str>) -> Result<E
     let written = site.write(out, site_url)?;
     eprintln!("wrote {} files to {}", written.len(), out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+fn validate(paths: &[PathBuf], format: ReportFormat, quiet: bool) -> Result<ExitCode, Error> {
+    use flowkg::validate::{Checked, Verdict, validate_paths};
+    let checked = validate_paths(paths).map_err(|source| Error::Io {
+        path: paths.first().cloned().unwrap_or_default(),
+        source,
+    })?;
+    let mut reports = Vec::new();
+    for outcome in checked {
+        match outcome {
+            Checked::Report(report) => reports.push(report),
+            Checked::Skipped { path, reason }
+                if !quiet && matches!(format, ReportFormat::Human) =>
+            {
+                eprintln!("{}: notice: skipped, {reason}", path.display());
+            }
+            Checked::Skipped { .. } => {}
+        }
+    }
+    let ok = reports.iter().all(|r| r.verdict() != Verdict::Fail);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = match format {
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &flowkg::validate::to_json(&reports))
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
+        ReportFormat::Human => {
+            let shown: Vec<_> = reports
+                .into_iter()
+                .filter(|r| !quiet || r.verdict() != Verdict::Ok)
+                .collect();
+            flowkg::validate::write_human(&shown, &mut out)
+        }
+    };
+    written
+        .and_then(|()| out.flush())
+        .map_err(|source| Error::Io {
+            path: "<stdout>".into(),
+            source,
+        })?;
+    Ok(exit(ok))
 }
 
 fn exit(ok: bool) -> ExitCode {

@@ -106,7 +106,7 @@ pub fn read_bytes(
 }
 
 /// Tells the format from the document's content, not its file name.
-fn detect(name: &str, document: &Map<String, Value>) -> Result<SourceFormat, ReadError> {
+pub(crate) fn detect(name: &str, document: &Map<String, Value>) -> Result<SourceFormat, ReadError> {
     if document.get("type").and_then(Value::as_str) == Some("bundle") {
         return Ok(SourceFormat::Stix);
     }
