@@ -10,8 +10,10 @@ use oxigraph::model::{GraphName, Literal, NamedNode, Quad};
 /// A namespace file: its graph IRI and its Turtle text.
 #[derive(Debug, Clone, Copy)]
 pub struct Namespace {
-    /// Short name (`attack`).
+    /// Short name (`attack`): the last segment of its IRI.
     pub name: &'static str,
+    /// The file it is kept in, below `namespaces/`.
+    pub file: &'static str,
     /// The named graph it is loaded into (its namespace IRI).
     pub graph: &'static str,
     /// The Turtle document.
@@ -22,21 +24,25 @@ pub struct Namespace {
 pub const BUILT_IN: &[Namespace] = &[
     Namespace {
         name: "attack",
+        file: "attack.ttl",
         graph: ns::ATTACK,
         turtle: include_str!("../namespaces/attack.ttl"),
     },
     Namespace {
-        name: "asset-kinds",
+        name: "asset-kind",
+        file: "asset-kinds.ttl",
         graph: "https://w3id.org/flowkg/ns/asset-kind/",
         turtle: include_str!("../namespaces/asset-kinds.ttl"),
     },
     Namespace {
-        name: "states",
+        name: "state",
+        file: "states.ttl",
         graph: "https://w3id.org/flowkg/ns/state/",
         turtle: include_str!("../namespaces/states.ttl"),
     },
     Namespace {
         name: "software",
+        file: "software.ttl",
         graph: "https://w3id.org/flowkg/ns/software/",
         turtle: include_str!("../namespaces/software.ttl"),
     },
@@ -63,7 +69,7 @@ impl Namespace {
             .with_default_graph(graph.clone())
             .for_slice(self.turtle.as_bytes())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::Store(format!("namespaces/{}.ttl: {e}", self.name)))?;
+            .map_err(|e| Error::Store(format!("namespaces/{}: {e}", self.file)))?;
         quads.push(Quad::new(
             self.graph_iri(),
             af::CONTENT_SHA256,

@@ -74,7 +74,8 @@ fn assert_owl_shape(quads: &[Quad], view: &[Triple]) {
     let header = view
         .iter()
         .filter(|t| {
-            t.predicate.as_str().starts_with("http://www.w3.org/2002/07/owl#")
+            (t.predicate.as_str().starts_with("http://www.w3.org/2002/07/owl#")
+                && t.predicate.as_str() != "http://www.w3.org/2002/07/owl#sameAs")
                 || (t.predicate == rdf::TYPE
                     && matches!(&t.object, Term::NamedNode(o) if o.as_str().starts_with("http://www.w3.org/2002/07/owl#")))
                 || t.predicate.as_str() == "http://www.w3.org/2000/01/rdf-schema#label"
@@ -119,13 +120,14 @@ fn the_owl_view_rewrites_what_owl_tools_reject_and_keeps_the_rest() {
         .filter(|t| t.predicate.as_str() == "http://www.w3.org/2002/07/owl#imports")
         .map(|t| t.object.to_string())
         .collect();
-    assert_eq!(
-        imports,
-        [
-            "<https://w3id.org/flowkg/af>",
-            "<https://w3id.org/flowkg/ns/attack>"
-        ]
-    );
+    let expected: Vec<String> = std::iter::once("<https://w3id.org/flowkg/af>".to_owned())
+        .chain(
+            flowkg::namespaces::BUILT_IN
+                .iter()
+                .map(|n| format!("<{}>", owl::namespace_ontology_iri(n))),
+        )
+        .collect();
+    assert_eq!(imports, expected);
 }
 
 #[test]
@@ -203,10 +205,12 @@ fn owl_api_check(owlready: &Path, dir: &Path, extension: &str, files: &[&str]) -
     let mut command = Command::new("java");
     command.current_dir(dir).args(["-Xmx2g", "-cp", &classpath]);
     command.arg(checker);
-    for (iri, stem) in [
-        ("https://w3id.org/flowkg/af", "af"),
-        ("https://w3id.org/flowkg/ns/attack", "attack"),
-    ] {
+    let modules = std::iter::once(("https://w3id.org/flowkg/af".to_owned(), "af")).chain(
+        flowkg::namespaces::BUILT_IN
+            .iter()
+            .map(|n| (owl::namespace_ontology_iri(n), n.name)),
+    );
+    for (iri, stem) in modules {
         command.arg("--map").arg(format!(
             "{iri}={}",
             dir.join(format!("{stem}.{extension}")).display()
@@ -249,15 +253,18 @@ fn owl_tools_accept_the_ontology_and_the_owl_view_of_the_corpus() {
     let quads = mapped(&paths);
     let dir = tempfile::tempdir().unwrap();
     write_view(&quads, RdfFormat::RdfXml, &dir.path().join("flows.owl"));
-    let (ok, report) = owl_api_check(
-        &owlready,
-        dir.path(),
-        "owl",
-        &["af.owl", "attack.owl", "flows.owl"],
+    let mut files: Vec<String> = vec!["af.owl".into()];
+    files.extend(
+        flowkg::namespaces::BUILT_IN
+            .iter()
+            .map(|n| format!("{}.owl", n.name)),
     );
+    files.push("flows.owl".into());
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let (ok, report) = owl_api_check(&owlready, dir.path(), "owl", &files);
     assert!(ok, "OWL API / HermiT rejected the OWL view:\n{report}");
-    assert_eq!(report.matches("in profile").count(), 3);
-    assert_eq!(report.matches("HermiT: consistent").count(), 3);
+    assert_eq!(report.matches("in profile").count(), files.len());
+    assert_eq!(report.matches("HermiT: consistent").count(), files.len());
     let (ok, report) = owlready_check(&python, dir.path(), &["af.owl", "flows.owl"]);
     assert!(ok, "owlready2 rejected the OWL view:\n{report}");
 }
@@ -457,6 +464,9 @@ fn every_term_file_parses_in_rdflib() {
         root.join("ontology/af.ttl"),
         root.join("ontology/shapes.ttl"),
         root.join("namespaces/attack.ttl"),
+        root.join("namespaces/asset-kinds.ttl"),
+        root.join("namespaces/states.ttl"),
+        root.join("namespaces/software.ttl"),
     ];
     files.extend(alignment_modules());
     let script = "import sys, rdflib\nfor path in sys.argv[1:]:\n    g = rdflib.Graph().parse(path, format='turtle')\n    print(len(g), path)\n";
