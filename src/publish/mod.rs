@@ -365,9 +365,12 @@ pub fn usage_counts(store: &Store, site: &Site) -> Result<HashMap<String, u64>> 
         .collect::<Vec<_>>()
         .join(" || ");
     let query = format!(
-        "SELECT ?t (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {{ ?s ?t ?o }} UNION {{ ?s ?p ?t }} }} \
+        // af:techniqueOrParent repeats af:technique (closure materialised for joins): not a use.
+        "SELECT ?t (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {{ ?s ?t ?o }} UNION \
+         {{ ?s ?p ?t FILTER(?p != <{closure}>) }} }} \
          FILTER(isIRI(?t) && ({filter})) FILTER(?g NOT IN ({})) }} GROUP BY ?t",
-        namespace_graphs.join(", ")
+        namespace_graphs.join(", "),
+        closure = crate::vocab::af::TECHNIQUE_OR_PARENT.as_str()
     );
     let (_, rows) = crate::query::select(store, &query)?;
     let mut counts = HashMap::new();
