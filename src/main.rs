@@ -465,7 +465,10 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             if let (true, Some(token)) = (enable_update, token) {
                 options = options.with_update_token(token);
             }
-            let server = flowkg::serve::Endpoint::new(store, options).spawn()?;
+            let site = flowkg::serve::PublishedSite::write_temporary()?;
+            let server = flowkg::serve::Endpoint::new(store, options)
+                .with_site(site)
+                .spawn()?;
             eprintln!(
                 "flowkg: serving SPARQL at http://{bind}/sparql (query page at http://{bind}/)"
             );

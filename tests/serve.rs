@@ -122,6 +122,13 @@ impl Reply {
         }
     }
 
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     fn content_type(&self) -> &str {
         self.headers
             .iter()
@@ -457,4 +464,72 @@ fn chromium_renders_the_query_page() {
         png.len()
     );
     eprintln!("screenshot: {}", shot.display());
+}
+
+/// A technique, an asset kind and a vocabulary term dereference as the W3C recipes say: 303 to
+/// the negotiated representation, which is then served with its media type; 406 for a type on
+/// offer nowhere.
+#[test]
+fn term_iris_dereference_with_content_negotiation() {
+    let server = Server::start(&[]);
+    for (path, anchor) in [
+        ("/ns/attack/T1059.001", "T1059.001"),
+        ("/ns/asset-kind/domain-controller", "domain-controller"),
+        ("/af", ""),
+    ] {
+        let turtle = server.get(path, "text/turtle");
+        assert_eq!(turtle.status, 303, "{path}");
+        let location = turtle.header("location").unwrap().to_owned();
+        assert!(location.ends_with(".ttl"), "{path} -> {location}");
+        let document = server.get(&location, "text/turtle");
+        assert_eq!(document.status, 200, "{location}");
+        assert!(
+            document.content_type().starts_with("text/turtle"),
+            "{location}"
+        );
+        let html = server.get(path, "text/html");
+        assert_eq!(html.status, 303, "{path}");
+        let page = html.header("location").unwrap().to_owned();
+        assert!(page.contains(".html"), "{path} -> {page}");
+        assert!(
+            page.ends_with(&format!("#{anchor}")) || anchor.is_empty(),
+            "{page}"
+        );
+        let (file, _) = page.split_once('#').unwrap_or((&page, ""));
+        let body = server.get(file, "text/html");
+        assert_eq!(body.status, 200);
+        if !anchor.is_empty() {
+            assert!(
+                body.body.contains(&format!("id=\"{anchor}\"")),
+                "{file} has no anchor {anchor}"
+            );
+        }
+        assert_eq!(server.get(path, "image/png").status, 406, "{path}");
+    }
+}
+
+#[test]
+fn curl_dereferences_a_technique_iri() {
+    let Some(curl) = tool("curl", "FLOWKG_CURL", &["--version"]) else {
+        return;
+    };
+    let server = Server::start(&[]);
+    let output = Command::new(&curl)
+        .args([
+            "--silent",
+            "--show-error",
+            "--fail",
+            "--location",
+            "-H",
+            "Accept: text/turtle",
+        ])
+        .arg(server.url("/ns/attack/T1059.001"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .contains("T1059.001")
+    );
 }

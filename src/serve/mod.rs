@@ -12,6 +12,9 @@
 mod negotiate;
 mod page;
 mod sparql;
+mod vocabulary;
+
+pub use vocabulary::PublishedSite;
 
 use crate::{Error, FlowStore, Result};
 use oxhttp::model::header::{CONTENT_TYPE, HeaderValue};
@@ -102,6 +105,7 @@ pub struct Endpoint {
     store: FlowStore,
     options: ServeOptions,
     running: Arc<AtomicUsize>,
+    site: Option<PublishedSite>,
 }
 
 impl Endpoint {
@@ -111,7 +115,15 @@ impl Endpoint {
             store,
             options,
             running: Arc::new(AtomicUsize::new(0)),
+            site: None,
         }
+    }
+
+    /// Also serves the published vocabularies (`/af`, `/ns/...`) with content negotiation.
+    #[must_use]
+    pub fn with_site(mut self, site: PublishedSite) -> Self {
+        self.site = Some(site);
+        self
     }
 
     /// Starts listening; the server answers on its own threads until the process ends.
@@ -136,6 +148,13 @@ impl Endpoint {
             "/sparql" => sparql::query(self, request),
             "/update" => sparql::update(self, request),
             "/library" => page::library_json(),
+            p if PublishedSite::serves(p) => match &self.site {
+                Some(site) => site.respond(request),
+                None => error(
+                    StatusCode::NOT_FOUND,
+                    "this server publishes no vocabularies",
+                ),
+            },
             _ => error(
                 StatusCode::NOT_FOUND,
                 &format!("nothing at {path}; try / or /sparql"),
