@@ -298,8 +298,16 @@ impl Resolver {
     }
 
     fn software_by_name(&self, name: &str) -> Option<(String, &'static str, f32)> {
-        // A name may list several spellings: "psexesvc.exe/PsExec64.exe".
-        for part in std::iter::once(name).chain(name.split(['/', ','])) {
+        // A name may list several spellings: "psexesvc.exe/PsExec64.exe", or give one in
+        // parentheses: "Windows Management Instrumentation (WMI)".
+        let (outside, inside) = match name.split_once('(') {
+            Some((before, rest)) => (before, rest.split(')').next().unwrap_or_default()),
+            None => (name, ""),
+        };
+        let spellings = [name, outside, inside]
+            .into_iter()
+            .chain(name.split(['/', ',']));
+        for part in spellings.filter(|p| !p.trim().is_empty()) {
             if let Some(concept) = self.software.exact(&software_core(part)) {
                 return Some((concept.iri.as_str().to_owned(), "software-name", 0.95));
             }
@@ -600,6 +608,18 @@ mod tests {
             );
         }
         assert!(vulnerability_of(&object("Zero-day vulnerabilities")).is_none());
+    }
+
+    #[test]
+    fn software_spellings_agree() {
+        let resolver = Resolver::from_built_in().unwrap();
+        let iri = |name: &str| resolver.software_by_name(name).map(|(iri, _, _)| iri);
+        let wmi = iri("WMI");
+        assert!(wmi.as_deref().is_some_and(|i| i.ends_with("/software/wmi")));
+        assert_eq!(iri("Windows Management Instrumentation (WMI) "), wmi);
+        assert_eq!(iri("psexesvc.exe/PsExec64.exe"), iri("PsExec"));
+        assert_eq!(iri("Cobalt Strike beacons"), iri("Cobalt Strike"));
+        assert_eq!(iri("Batch Script"), None);
     }
 
     #[test]
