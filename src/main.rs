@@ -664,50 +664,17 @@ fn export(
         None => Box::new(std::io::stdout().lock()),
     };
     let mut writer = QuadWriter::new(format, std::io::BufWriter::new(sink));
-    let mut ok = true;
-    if let Some(dir) = store {
-        let store = FlowStore::open_read_only(dir)?;
-        let quads = store.store().iter().collect::<Result<Vec<_>, _>>()?;
-        writer.write_all(&quads)?;
-    } else {
-        if paths.is_empty() {
-            return Err(Error::Export(
-                "export needs input paths or --store DIR".into(),
-            ));
+    let ok = match store {
+        Some(dir) => {
+            let store = FlowStore::open_read_only(dir)?;
+            let quads = store.store().iter().collect::<Result<Vec<_>, _>>()?;
+            writer.write_all(&quads)?;
+            true
         }
-        let (read, map) = options(input)?;
-        let files = discover(paths).map_err(|source| Error::Io {
-            path: paths[0].clone(),
-            source,
-        })?;
-        for outcome in Inputs::new(files, &read, &map) {
-            match outcome {
-                Outcome::Mapped { flow, mapped } => {
-                    if !input.quiet {
-                        for d in flow
-                            .diagnostics
-                            .iter()
-                            .chain(&mapped.diagnostics)
-                            .filter(|d| d.severity >= Severity::Warning)
-                        {
-                            eprintln!("{d}");
-                        }
-                    }
-                    writer.write_all(&mapped.quads)?;
-                }
-                Outcome::Skipped { path, reason } => {
-                    if !input.quiet {
-                        eprintln!("{}: notice: skipped, {reason}", path.display());
-                    }
-                }
-                Outcome::Failed { error, .. } => {
-                    eprintln!("flowkg: {error}");
-                    ok = false;
-                    break;
-                }
-            }
-        }
-    }
+        None => for_each_flow(paths, input, false, |_, mapped| {
+            writer.write_all(&mapped.quads)
+        })?,
+    };
     writer.finish()?.flush().map_err(|source| Error::Io {
         path: output.map_or_else(|| "<stdout>".into(), Path::to_owned),
         source,
@@ -747,44 +714,11 @@ fn export_stix(
             bundles.push((flow.key(), flowkg::export::stix::bundle(&flow)));
         }
     } else {
-        if paths.is_empty() {
-            return Err(Error::Export(
-                "export needs input paths or --store DIR".into(),
-            ));
-        }
-        let (read, map) = options(input)?;
-        let files = discover(paths).map_err(|source| Error::Io {
-            path: paths[0].clone(),
-            source,
+        ok = for_each_flow(paths, input, false, |flow, mapped| {
+            let back = flowkg::reverse::reverse_flow(mapped.graph.as_ref(), mapped.quads)?;
+            bundles.push((flow.key(), flowkg::export::stix::bundle(&back)));
+            Ok(())
         })?;
-        for outcome in Inputs::new(files, &read, &map) {
-            match outcome {
-                Outcome::Mapped { flow, mapped } => {
-                    if !input.quiet {
-                        for d in flow
-                            .diagnostics
-                            .iter()
-                            .chain(&mapped.diagnostics)
-                            .filter(|d| d.severity >= Severity::Warning)
-                        {
-                            eprintln!("{d}");
-                        }
-                    }
-                    let back = flowkg::reverse::reverse_flow(mapped.graph.as_ref(), mapped.quads)?;
-                    bundles.push((flow.key(), flowkg::export::stix::bundle(&back)));
-                }
-                Outcome::Skipped { path, reason } => {
-                    if !input.quiet {
-                        eprintln!("{}: notice: skipped, {reason}", path.display());
-                    }
-                }
-                Outcome::Failed { error, .. } => {
-                    eprintln!("flowkg: {error}");
-                    ok = false;
-                    break;
-                }
-            }
-        }
     }
     // All flows of a store, a directory or several files: one bundle each, never one document.
     let many = match store {
@@ -828,20 +762,47 @@ fn export_owl(
 
 /// The quads of every flow below `paths`; stops at the first file that fails.
 fn mapped_quads(paths: &[PathBuf], input: &InputArgs) -> Result<(bool, Vec<Quad>), Error> {
+    let mut quads = Vec::new();
+    let ok = for_each_flow(paths, input, false, |_, mapped| {
+        quads.extend(mapped.quads);
+        Ok(())
+    })?;
+    Ok((ok, quads))
+}
+
+/// Reads and maps every flow below `paths`, reporting warnings and skipped files as `load` does,
+/// and hands each flow to `each`. Stops at the first file that fails unless `keep_going`;
+/// returns whether every file was read.
+fn for_each_flow(
+    paths: &[PathBuf],
+    input: &InputArgs,
+    keep_going: bool,
+    mut each: impl FnMut(Box<flowkg::Flow>, MappedFlow) -> Result<(), Error>,
+) -> Result<bool, Error> {
     if paths.is_empty() {
-        return Err(Error::Export(
-            "export needs input paths or --store DIR".into(),
-        ));
+        return Err(Error::Export("give input paths or --store DIR".into()));
     }
     let (read, map) = options(input)?;
     let files = discover(paths).map_err(|source| Error::Io {
         path: paths[0].clone(),
         source,
     })?;
-    let mut quads = Vec::new();
+    let mut ok = true;
     for outcome in Inputs::new(files, &read, &map) {
         match outcome {
-            Outcome::Mapped { mapped, .. } => quads.extend(mapped.quads),
+            Outcome::Mapped { flow, mapped } => {
+                if !input.quiet {
+                    for d in flow
+                        .diagnostics
+                        .iter()
+                        .chain(&mapped.diagnostics)
+                        .filter(|d| d.severity >= Severity::Warning)
+                    {
+                        eprintln!("{d}");
+                    }
+                }
+                each(flow, mapped)?;
+            }
             Outcome::Skipped { path, reason } => {
                 if !input.quiet {
                     eprintln!("{}: notice: skipped, {reason}", path.display());
@@ -849,11 +810,14 @@ fn mapped_quads(paths: &[PathBuf], input: &InputArgs) -> Result<(bool, Vec<Quad>
             }
             Outcome::Failed { error, .. } => {
                 eprintln!("flowkg: {error}");
-                return Ok((false, quads));
+                ok = false;
+                if !keep_going {
+                    break;
+                }
             }
         }
     }
-    Ok((true, quads))
+    Ok(ok)
 }
 
 fn progress_bar(len: u64, message: &'static str) -> ProgressBar {
@@ -1010,23 +974,11 @@ fn resolve(
     unmatched: bool,
     input: &InputArgs,
 ) -> Result<ExitCode, Error> {
-    let (read, map) = options(input)?;
-    let files = discover(paths).map_err(|source| Error::Io {
-        path: paths[0].clone(),
-        source,
-    })?;
     let mut done = Vec::new();
-    let mut ok = true;
-    for outcome in Inputs::new(files, &read, &map) {
-        match outcome {
-            Outcome::Mapped { flow, mapped } => done.push((flow, mapped)),
-            Outcome::Skipped { .. } => {}
-            Outcome::Failed { error, .. } => {
-                eprintln!("flowkg: {error}");
-                ok = false;
-            }
-        }
-    }
+    let ok = for_each_flow(paths, input, true, |flow, mapped| {
+        done.push((flow, mapped));
+        Ok(())
+    })?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let io = |source| Error::Io {
