@@ -57,23 +57,7 @@ pub fn read_bytes(
     bytes: &[u8],
     options: &ReadOptions,
 ) -> Result<Flow, ReadError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
-        source_name: name.to_owned(),
-        offset: e.valid_up_to(),
-    })?;
-    if text.trim().is_empty() {
-        return Err(ReadError::invalid(
-            name,
-            "",
-            "empty file: expected a JSON document",
-        ));
-    }
-    let document: Value = serde_json::from_str(text).map_err(|e| ReadError::Json {
-        source_name: name.to_owned(),
-        line: e.line(),
-        column: e.column(),
-        message: strip_position(&e.to_string()),
-    })?;
+    let document = parse_json(name, bytes)?;
     let Value::Object(document) = document else {
         return Err(ReadError::NotAFlow {
             source_name: name.to_owned(),
@@ -103,6 +87,27 @@ pub fn read_bytes(
         }
     }
     Ok(flow)
+}
+
+/// Parses bytes as one JSON document: UTF-8 or a located error, not empty, no malformed JSON.
+pub(crate) fn parse_json(name: &str, bytes: &[u8]) -> Result<Value, ReadError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
+        source_name: name.to_owned(),
+        offset: e.valid_up_to(),
+    })?;
+    if text.trim().is_empty() {
+        return Err(ReadError::invalid(
+            name,
+            "",
+            "empty file: expected a JSON document",
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| ReadError::Json {
+        source_name: name.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: strip_position(&e.to_string()),
+    })
 }
 
 /// Tells the format from the document's content, not its file name.

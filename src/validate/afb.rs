@@ -136,16 +136,7 @@ fn as_exported(object: &Object) -> Value {
     Value::Object(exported)
 }
 
-/// The Builder's confidence names and the numbers its publisher writes for them.
-const CONFIDENCE: [(&str, i64); 7] = [
-    ("speculative", 0),
-    ("very-doubtful", 10),
-    ("doubtful", 30),
-    ("even-odds", 50),
-    ("probable", 70),
-    ("very-probable", 90),
-    ("certain", 100),
-];
+use crate::export::stix::builder::CONFIDENCE;
 
 /// A value as the Builder's publisher writes it: its True/False choices become booleans,
 /// confidence names numbers, hash lists (`[{hash_type, hash_value}]`) dictionaries.

@@ -362,24 +362,5 @@ fn check_bytes(name: &str, bytes: &[u8]) -> (Report, Option<Unread>) {
 
 /// Parses the bytes as JSON, with the reader's messages for what is not.
 fn parse(name: &str, bytes: &[u8]) -> Result<Value, ReadError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
-        source_name: name.to_owned(),
-        offset: e.valid_up_to(),
-    })?;
-    if text.trim().is_empty() {
-        return Err(ReadError::invalid(
-            name,
-            "",
-            "empty file: expected a JSON document",
-        ));
-    }
-    serde_json::from_str(text).map_err(|e| ReadError::Json {
-        source_name: name.to_owned(),
-        line: e.line(),
-        column: e.column(),
-        message: e
-            .to_string()
-            .rsplit_once(" at line ")
-            .map_or_else(|| e.to_string(), |(head, _)| head.to_owned()),
-    })
+    crate::read::parse_json(name, bytes)
 }

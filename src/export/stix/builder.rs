@@ -188,7 +188,7 @@ fn builder_values(stix_type: &str, properties: &mut Map<String, Value>) {
 }
 
 /// The Builder's confidence choices and the STIX confidence values it writes for them.
-const CONFIDENCE: [(&str, u8); 7] = [
+pub(crate) const CONFIDENCE: [(&str, u8); 7] = [
     ("speculative", 0),
     ("very-doubtful", 10),
     ("doubtful", 30),
