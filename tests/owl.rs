@@ -401,7 +401,7 @@ fn alignment_modules_import_the_core_and_name_only_its_terms() {
         .map(|t| t.subject.to_string())
         .collect();
     let modules = alignment_modules();
-    assert!(modules.len() >= 2);
+    assert!(modules.len() >= 3);
     for path in modules {
         let text = std::fs::read_to_string(&path).unwrap();
         let triples: Vec<Triple> = oxigraph::io::RdfParser::from_format(RdfFormat::Turtle)
@@ -426,8 +426,13 @@ fn alignment_modules_import_the_core_and_name_only_its_terms() {
                     );
                 }
             }
-            // Equivalence is for equal meaning only; these modules state none.
-            assert!(!t.predicate.as_str().ends_with("#equivalentClass"));
+            // Equivalence is for equal meaning only: no af: term is equivalent to anything
+            // (the STIX module only equates two spellings of the same OASIS class).
+            if t.predicate.as_str().ends_with("#equivalentClass") {
+                for term in [t.subject.to_string(), t.object.to_string()] {
+                    assert!(!term.starts_with(&format!("<{}", ns::AF)), "{t}");
+                }
+            }
         }
     }
 }
@@ -488,5 +493,47 @@ fn every_term_file_parses_in_rdflib() {
             .collect::<HashSet<_>>()
             .len();
         assert_eq!(count, ours, "{}", path.display());
+    }
+}
+
+#[test]
+fn the_stix_module_maps_every_stix_class_to_the_oasis_ontology() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("ontology/align/stix.ttl");
+    let text = std::fs::read_to_string(path).unwrap();
+    let triples: Vec<Triple> = oxigraph::io::RdfParser::from_format(RdfFormat::Turtle)
+        .for_slice(text.as_bytes())
+        .map(|q| Triple::from(q.unwrap()))
+        .collect();
+    let oasis = ["http://docs.oasis-open.org/ns/cti"];
+    let superclass_of = |class: &str| {
+        triples
+            .iter()
+            .filter(|t| {
+                t.subject.to_string() == format!("<{class}>")
+                    && t.predicate.as_str().ends_with("#subClassOf")
+            })
+            .filter_map(|t| match &t.object {
+                Term::NamedNode(n) if oasis.iter().any(|o| n.as_str().starts_with(o)) => {
+                    Some(n.as_str().to_owned())
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    for (stix_type, _, class) in flowkg::stix_types::STIX_CLASSES {
+        let mapped = superclass_of(class.as_str());
+        assert_eq!(mapped.len(), 1, "{stix_type} ({class}) maps to {mapped:?}");
+        // Each OASIS class named is declared, with its pre-2021 spelling equivalent.
+        let old = mapped[0].replace("/ns/cti/stix#", "/cti/ns/stix#");
+        if old != mapped[0] {
+            assert!(
+                triples
+                    .iter()
+                    .any(|t| t.subject.to_string() == format!("<{}>", mapped[0])
+                        && t.object.to_string() == format!("<{old}>")),
+                "{} has no equivalent in the old spelling",
+                mapped[0]
+            );
+        }
     }
 }
