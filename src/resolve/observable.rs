@@ -175,6 +175,49 @@ mod tests {
         );
     }
 
+    /// cti-python-stix2's vectors (stix2/test/v21: test_observed_data.py,
+    /// test_deterministic_ids.py): nested extension objects with a float, a list of registry
+    /// values, and a property (`contains_refs`) that does not contribute.
+    #[test]
+    fn cti_python_stix2_vectors() {
+        assert_eq!(
+            id(
+                "directory",
+                json!({"path": "/usr/home", "contains_refs": ["file--5956efbb-a7b0-566d-a7f9-a202eb05c70f"]})
+            )
+            .unwrap(),
+            "directory--ee97f78e-7e2b-5b3d-bcbd-5692968cacea"
+        );
+        let file = json!({
+            "name": "example.exe",
+            "size": 68000,
+            "magic_number_hex": "50000000",
+            "hashes": {"SHA-256": "841a8921140aba50671ebb0770fecc4ee308c4952cfeff8de154ab14eeef4649"},
+            "extensions": {"windows-pebinary-ext": {
+                "pe_type": "exe",
+                "machine_hex": "014c",
+                "sections": [{
+                    "name": ".data",
+                    "size": 4096,
+                    "entropy": 7.980693,
+                    "hashes": {"SHA-256": "6e3b6f3978e5cd96ba7abee35c24e867b7e64072e2ecb22d0ee7a6e6af6894d0"}
+                }]
+            }}
+        });
+        assert_eq!(
+            id("file", file).unwrap(),
+            "file--ced31cd4-bdcb-537d-aefa-92d291bfc11d"
+        );
+        assert_eq!(
+            id(
+                "windows-registry-key",
+                json!({"values": [{"name": "Foo", "data": "qwerty"}, {"name": "Bar", "data": "42"}]})
+            )
+            .unwrap(),
+            "windows-registry-key--36594eba-bcc7-5014-9835-0e154264e588"
+        );
+    }
+
     #[test]
     fn hashes_count_by_preference_and_other_properties_do_not() {
         let a = id(
