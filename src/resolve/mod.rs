@@ -79,8 +79,14 @@ const NOT_A_NOUN_PHRASE: &[&str] = &[
     "for", "from", "to", "contain", "contains", "host", "hosts", "stores", "store", "runs", "run",
 ];
 
-/// Longer conditions are stories, not statements of a state.
+/// Longer conditions are stories: they name many things, not an asset kind.
 const MAX_CONDITION_WORDS: usize = 10;
+
+/// How far into a condition its state may be stated (the main clause).
+const STATE_WINDOW: usize = 8;
+
+/// The state every other state implies: the adversary knows of the thing.
+const WEAKEST_STATE: &str = "state/discovered";
 
 fn shared(path: &str) -> String {
     format!("{}{path}", ns::SHARED)
@@ -234,22 +240,25 @@ impl Resolver {
                         }
                     }
                 }
-                // Conditions are narrative; only a short one states a state or an asset kind
-                // plainly enough ("HSE Server is compromised", "Able to move laterally").
-                (ObjectKind::Condition, _)
-                    if tokens(object.str("description").unwrap_or_default()).len()
-                        <= MAX_CONDITION_WORDS =>
-                {
+                // Conditions are narrative: the state is what the sentence opens with
+                // ("Attacker obtained domain admin credentials for ..."); only a short one
+                // names an asset kind plainly enough ("HSE Server is compromised").
+                (ObjectKind::Condition, _) => {
                     let text = tokens(object.str("description").unwrap_or_default());
-                    if let Some((concept, _)) = self.states.longest_in(&text) {
+                    if let Some(concept) = self.condition_state(&text) {
                         decide(
                             concept.iri.as_str().to_owned(),
                             Relation::ExpressesState,
                             "state-in-description",
-                            0.6,
+                            if text.len() <= MAX_CONDITION_WORDS {
+                                0.6
+                            } else {
+                                0.5
+                            },
                         );
                     }
-                    if let Some((concept, len)) = self.kinds.longest_in(&text) {
+                    let short = text.len() <= MAX_CONDITION_WORDS;
+                    if let Some((concept, len)) = self.kinds.longest_in(&text).filter(|_| short) {
                         if len >= 2 {
                             decide(
                                 concept.iri.as_str().to_owned(),
@@ -389,6 +398,18 @@ impl Resolver {
             }
         }
         best.map(|(_, iri)| (iri, "description-identifies", 0.8))
+    }
+
+    /// The state a condition's sentence states. Knowing of a thing is implied by every other
+    /// state, so "Attacker discovers the password and NTLM hash" states credentials obtained.
+    fn condition_state(&self, text: &[String]) -> Option<&Concept> {
+        let weakest = shared(WEAKEST_STATE);
+        let strong = self
+            .states
+            .earliest_in_where(text, STATE_WINDOW, |c| c.iri.as_str() != weakest);
+        strong
+            .or_else(|| self.states.earliest_in(text, STATE_WINDOW))
+            .map(|(concept, _)| concept)
     }
 
     /// The asset kind a name says a node is, by the kind label its name ends with (the head of
@@ -620,6 +641,47 @@ mod tests {
         assert_eq!(iri("psexesvc.exe/PsExec64.exe"), iri("PsExec"));
         assert_eq!(iri("Cobalt Strike beacons"), iri("Cobalt Strike"));
         assert_eq!(iri("Batch Script"), None);
+    }
+
+    #[test]
+    fn a_condition_states_what_its_sentence_opens_with() {
+        let resolver = Resolver::from_built_in().unwrap();
+        let state = |text: &str| {
+            resolver.condition_state(&tokens(text)).map(|c| {
+                c.iri
+                    .as_str()
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+        };
+        let cases = [
+            ("The file server is compromised", Some("compromised")),
+            (
+                "Operators obtained VPN credentials from a broker",
+                Some("credentials-obtained"),
+            ),
+            (
+                "The intruder discovers the password of the backup admin",
+                Some("credentials-obtained"),
+            ),
+            (
+                "The intruder identifies the backup server",
+                Some("discovered"),
+            ),
+            ("The dropped loader executes the payload", Some("executed")),
+            ("The victim opens the attachment", None),
+            ("A user opens the attachment", Some("user-executed")),
+            (
+                "The operators waited a week, then escalated",
+                Some("dormant"),
+            ),
+            ("An antivirus product is running on the host", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(state(text).as_deref(), expected, "{text}");
+        }
     }
 
     #[test]

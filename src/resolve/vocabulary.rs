@@ -116,6 +116,34 @@ impl Vocabulary {
             .map(|(c, label)| (c, label.len()))
     }
 
+    /// The concept whose label occurs earliest in `words`, starting within the first `window`
+    /// tokens (the main clause of a sentence); the longest label wins at the same place, so
+    /// "Attackers collect user credentials to access the network" states what it opens with.
+    #[must_use]
+    pub fn earliest_in(&self, words: &[String], window: usize) -> Option<(&Concept, usize)> {
+        self.earliest_in_where(words, window, |_| true)
+    }
+
+    /// [`Self::earliest_in`] among the concepts `keep` accepts.
+    pub fn earliest_in_where(
+        &self,
+        words: &[String],
+        window: usize,
+        keep: impl Fn(&Concept) -> bool,
+    ) -> Option<(&Concept, usize)> {
+        self.concepts
+            .iter()
+            .filter(|c| keep(c))
+            .flat_map(|c| c.labels.iter().map(move |l| (c, l)))
+            .filter_map(|(c, label)| {
+                let at = super::text::find_runs(words, label)
+                    .find(|&at| !modifies_a_noun(words, at, label.len()))?;
+                (at < window).then_some((c, at, label.len()))
+            })
+            .min_by_key(|&(_, at, len)| (at, std::cmp::Reverse(len)))
+            .map(|(c, _, len)| (c, len))
+    }
+
     /// The concept whose label ends `words` (the head of a noun phrase), the longest winning.
     #[must_use]
     pub fn ending(&self, words: &[String]) -> Option<(&Concept, usize)> {
@@ -140,4 +168,15 @@ impl Vocabulary {
 #[must_use]
 pub fn word_tokens(text: &str) -> Vec<String> {
     tokens(text)
+}
+
+/// A one-word participle right after an article and before another word modifies that word
+/// ("the downloaded scripts", "the encrypted user names"): it describes a thing, it states
+/// nothing.
+fn modifies_a_noun(words: &[String], at: usize, len: usize) -> bool {
+    len == 1
+        && words[at].ends_with("ed")
+        && at > 0
+        && at + 1 < words.len()
+        && matches!(words[at - 1].as_str(), "the" | "a" | "an")
 }
