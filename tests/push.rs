@@ -101,7 +101,9 @@ struct Target {
 
 impl Target {
     fn remote(&self) -> Remote {
-        let mut options = RemoteOptions::new();
+        let mut options = RemoteOptions::new()
+            .with_retries(0, Duration::from_millis(500))
+            .with_timeout(Duration::from_secs(120));
         if let Some(user) = self.user {
             options = options.with_user(user).unwrap();
         }
@@ -173,14 +175,21 @@ fn concatenations(query: &str) -> Vec<(String, String)> {
 /// A row in a form both stores agree on: typed literals by value, numbers of any numeric type
 /// by their decimal value (a count may come back as `xsd:int` or `xsd:integer`), concatenated
 /// values sorted.
-fn row_key(row: &[Option<Term>], separators: &[Option<String>]) -> String {
+fn row_key(row: &[Option<Term>], separators: &[Vec<String>]) -> String {
     row.iter()
         .zip(separators)
-        .map(|(term, separator)| match (term, separator) {
-            (Some(Term::Literal(l)), Some(separator)) => {
-                let mut parts: Vec<&str> = l.value().split(separator.as_str()).collect();
+        .map(|(term, separators)| match (term, separators.is_empty()) {
+            (Some(Term::Literal(l)), false) => {
+                // A variable two subqueries bind may have two separators: split on each.
+                let mut parts = vec![l.value().to_owned()];
+                for separator in separators {
+                    parts = parts
+                        .iter()
+                        .flat_map(|p| p.split(separator.as_str()).map(str::to_owned))
+                        .collect();
+                }
                 parts.sort_unstable();
-                format!("{{{}}}", parts.join(separator))
+                format!("{{{}}}", parts.join(","))
             }
             (term, _) => term_key(term),
         })
@@ -230,13 +239,14 @@ fn multiset(
     rows: &[Vec<Option<Term>>],
 ) -> BTreeMap<String, usize> {
     let concatenations = concatenations(query);
-    let separators: Vec<Option<String>> = variables
+    let separators: Vec<Vec<String>> = variables
         .iter()
         .map(|v| {
             concatenations
                 .iter()
-                .find(|(c, _)| c == v)
+                .filter(|(c, _)| c == v)
                 .map(|(_, s)| s.clone())
+                .collect()
         })
         .collect();
     let mut set = BTreeMap::new();
@@ -252,6 +262,7 @@ fn push_and_compare(
     target: &Target,
     corpus: &Path,
     embedded: &FlowStore,
+    skip: &[(&str, &str)],
 ) -> BTreeMap<String, String> {
     let flows = embedded.flows().unwrap().len();
     let shared = flowkg::remote::push::shared_graphs().unwrap();
@@ -309,6 +320,9 @@ fn push_and_compare(
     let remote = target.remote();
     let mut differences = BTreeMap::new();
     for query in flowkg::query::library::LIBRARY {
+        if skip.iter().any(|(name, _)| *name == query.name) {
+            continue;
+        }
         let (variables, local) = flowkg::query::select(embedded.store(), query.text).unwrap();
         assert!(
             !local.is_empty() || query.name == "resolution-conflicts",
@@ -361,6 +375,9 @@ fn embedded(corpus: &Path) -> FlowStore {
     common::load(&[corpus.to_path_buf()])
 }
 
+/// One server at a time: both on 2 cores at once slow each other past what they are tested for.
+static ONE_SERVER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn push_to_oxigraph_server_and_query_it() {
     let Some(corpus) = common::corpus() else {
@@ -374,6 +391,9 @@ fn push_to_oxigraph_server_and_query_it() {
     let Some(oxigraph) = tool("FLOWKG_OXIGRAPH", &candidates, "oxigraph") else {
         return;
     };
+    let _one = ONE_SERVER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut command = Command::new(oxigraph);
@@ -394,7 +414,7 @@ fn push_to_oxigraph_server_and_query_it() {
         user: None,
     };
     let store = embedded(&corpus);
-    let differences = push_and_compare(&target, &corpus, &store);
+    let differences = push_and_compare(&target, &corpus, &store, &[]);
     assert!(differences.is_empty(), "oxigraph: {differences:#?}");
 
     // The command: a library query with a parameter, as CSV, the same rows as embedded.
@@ -418,9 +438,42 @@ fn push_to_oxigraph_server_and_query_it() {
     assert!(csv.contains("T1505.003"), "{csv}");
 }
 
-/// Queries whose answers on Virtuoso differ from the embedded store's for a reason of
-/// Virtuoso's, with that reason (README, "Remote stores").
-const VIRTUOSO_DIFFERS: &[(&str, &str)] = &[];
+/// Queries that Virtuoso 7.2 refuses, with the reason (README, "Remote stores"). The test
+/// checks that they still fail, so the list shrinks when Virtuoso answers them.
+const VIRTUOSO_DIFFERS: &[(&str, &str)] = &[
+    (
+        "flows-by-metadata",
+        "HTTP 500, error DT006 'Cannot convert T00:00:00Z to datetime': Virtuoso evaluates \
+         xsd:dateTime(CONCAT(STR(?since), \"T00:00:00Z\")) with ?since unbound and aborts the \
+         query, where SPARQL makes it an expression error that `!BOUND(?since) || …` absorbs",
+    ),
+    (
+        "similar-flows",
+        "the Jaccard overlap is 0 or 1: Virtuoso divides integers as integers \
+         (ROUND(1000 * ?shared / …) / 1000), where SPARQL's division of integers gives an \
+         xsd:decimal (0.067)",
+    ),
+    (
+        "techniques-per-tactic",
+        "325 rows, every (tactic, technique) pair, instead of the top 3 per tactic (79): the \
+         rank ?ahead comes out below 3 everywhere, as if the FILTER(?flows2 > ?flows) inside \
+         the OPTIONAL did not see the ?flows of the left side, which SPARQL's LeftJoin filter \
+         has in scope",
+    ),
+    (
+        "technique-sequence",
+        "HTTP 400, error SP031 'SPARQL compiler: Internal error: lost filters in equivs': the \
+         nested FILTER EXISTS over property paths",
+    ),
+];
+
+/// Queries not run on Virtuoso 7.2: zero-or-more paths over alternatives
+/// (`(af:effect|af:onTrue|…)*`) between unbound ends give no answer within minutes there
+/// (attack-paths ran past 300 s, choke-points past 30 s; embedded they take about a second).
+const VIRTUOSO_TOO_SLOW: &[(&str, &str)] = &[
+    ("attack-paths", "no answer within 300 s"),
+    ("choke-points", "no answer within 30 s"),
+];
 
 #[test]
 fn push_to_virtuoso_with_digest_auth_and_query_it() {
@@ -430,6 +483,9 @@ fn push_to_virtuoso_with_digest_auth_and_query_it() {
     let Some(virtuoso) = tool("FLOWKG_VIRTUOSO", &[], "virtuoso-t") else {
         return;
     };
+    let _one = ONE_SERVER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = tempfile::tempdir().unwrap();
     let (sql_port, http_port) = (free_port(), free_port());
     let ini = dir.path().join("virtuoso.ini");
@@ -470,7 +526,7 @@ fn push_to_virtuoso_with_digest_auth_and_query_it() {
     assert!(message.contains("401"), "{message}");
 
     let store = embedded(&corpus);
-    let differences = push_and_compare(&target, &corpus, &store);
+    let differences = push_and_compare(&target, &corpus, &store, VIRTUOSO_TOO_SLOW);
     let known: BTreeMap<String, String> = VIRTUOSO_DIFFERS
         .iter()
         .filter_map(|(name, _)| {

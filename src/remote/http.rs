@@ -96,6 +96,9 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// The `WWW-Authenticate` challenges of a 401 answer.
     challenges: Vec<String>,
+    /// Virtuoso's `X-SQL-State` and `X-SQL-Message`: set when an "anytime" query stopped
+    /// early and the answer holds partial results.
+    pub sql_state: Option<String>,
 }
 
 impl Reply {
@@ -378,6 +381,7 @@ fn read_reply(mut reader: impl BufRead, head_only: bool) -> std::io::Result<Repl
         .nth(1)
         .and_then(|code| code.parse().ok())
         .ok_or_else(|| invalid("not an HTTP response"))?;
+    let mut sql_state: Option<String> = None;
     let (mut length, mut chunked, mut media_type, mut challenges) =
         (None, false, String::new(), Vec::new());
     loop {
@@ -405,6 +409,11 @@ fn read_reply(mut reader: impl BufRead, head_only: bool) -> std::io::Result<Repl
                     .to_ascii_lowercase();
             }
             "www-authenticate" => challenges.push(value.to_owned()),
+            "x-sql-state" | "x-sql-message" => {
+                let state = sql_state.get_or_insert_with(String::new);
+                state.push_str(value);
+                state.push(' ');
+            }
             _ => {}
         }
     }
@@ -436,6 +445,7 @@ fn read_reply(mut reader: impl BufRead, head_only: bool) -> std::io::Result<Repl
         media_type,
         body,
         challenges,
+        sql_state,
     })
 }
 

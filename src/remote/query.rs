@@ -56,6 +56,12 @@ pub fn execute(remote: &Remote, endpoint: &str, query: &str) -> Result<QueryResu
             &what,
         )?
         .success(&what)?;
+    if let Some(state) = &reply.sql_state {
+        return Err(Error::Remote(format!(
+            "{what}: the store stopped the query early and answered with partial results ({})",
+            state.trim()
+        )));
+    }
     if let Some(format) = QueryResultsFormat::from_media_type(&reply.media_type) {
         let parsed = QueryResultsParser::from_format(format)
             .for_reader(Cursor::new(reply.body))
