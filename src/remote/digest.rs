@@ -25,7 +25,7 @@ impl Algorithm {
 
     fn hash(self, text: &str) -> String {
         let bytes: Vec<u8> = match self {
-            Self::Md5 | Self::Md5Sess => super::md5::md5(text.as_bytes()).to_vec(),
+            Self::Md5 | Self::Md5Sess => md5::Md5::digest(text.as_bytes()).to_vec(),
             Self::Sha256 | Self::Sha256Sess => Sha256::digest(text.as_bytes()).to_vec(),
         };
         let mut hex = String::with_capacity(bytes.len() * 2);

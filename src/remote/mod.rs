@@ -4,7 +4,6 @@
 
 pub mod digest;
 mod http;
-mod md5;
 pub mod push;
 pub mod query;
 
