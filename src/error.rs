@@ -137,6 +137,9 @@ pub enum Error {
     Library(#[from] crate::query::library::LibraryError),
     #[error("serve: {0}")]
     Serve(String),
+    /// A remote store refused or failed a request (`flowkg push`, `query --endpoint`).
+    #[error("remote: {0}")]
+    Remote(String),
     /// An alert event file that cannot be read (`flowkg match`).
     #[error("{0}")]
     Events(Diagnostic),

@@ -61,6 +61,12 @@ enum Command {
         /// Load this file or directory into memory and query it (repeatable).
         #[arg(long)]
         flows: Vec<PathBuf>,
+        /// Query this remote SPARQL endpoint (SPARQL 1.1 Protocol) instead, e.g.
+        /// http://127.0.0.1:8890/sparql (Virtuoso) or http://127.0.0.1:7878/query (Oxigraph).
+        #[arg(long, conflicts_with_all = ["store", "flows"])]
+        endpoint: Option<String>,
+        #[command(flatten)]
+        remote: RemoteArgs,
         /// Results format for SELECT and ASK.
         #[arg(long, value_enum, default_value_t = TableFormat::Table)]
         format: TableFormat,
@@ -112,6 +118,33 @@ enum Command {
         /// List the nodes that stayed flow-local instead (source,node,type,name), for curation.
         #[arg(long)]
         unmatched: bool,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Push flows to a remote store with the SPARQL 1.1 Graph Store HTTP Protocol: one PUT per
+    /// flow graph (replacing it, so pushing again changes nothing), plus the shared namespaces
+    /// and the af: ontology, each in its own graph.
+    #[command(
+        after_help = "The endpoint is the store's Graph Store Protocol URL; graphs are addressed as ?graph=IRI.\n  Oxigraph server:  http://HOST:7878/store\n  Virtuoso:         http://HOST:8890/sparql-graph-crud-auth (with --user dba:PASSWORD, digest)\n  Fuseki:           http://HOST:3030/DATASET/data\n\nExamples:\n  flowkg push --endpoint http://127.0.0.1:7878/store ../shared/corpus\n  flowkg push --endpoint http://127.0.0.1:8890/sparql-graph-crud-auth --user dba:dba --store kg/\n  flowkg push --endpoint https://db.example.org/store --header 'Authorization: Bearer TOKEN' --store kg/ --dry-run"
+    )]
+    Push {
+        /// Files or directories of flows to read, map and push (searched recursively).
+        paths: Vec<PathBuf>,
+        /// The Graph Store Protocol endpoint of the remote store.
+        #[arg(long)]
+        endpoint: String,
+        /// Push every flow graph of this on-disk store (with or without paths).
+        #[arg(long)]
+        store: Option<PathBuf>,
+        /// Change nothing: print for each graph whether it is new, changed or unchanged in the
+        /// remote store, with triple counts.
+        #[arg(long)]
+        dry_run: bool,
+        /// Push only the flows, not the shared namespaces and the ontology.
+        #[arg(long)]
+        flows_only: bool,
+        #[command(flatten)]
+        remote: RemoteArgs,
         #[command(flatten)]
         input: InputArgs,
     },
@@ -230,6 +263,42 @@ struct StoreArgs {
 }
 
 #[derive(Args)]
+struct RemoteArgs {
+    /// Log in to the remote store as USER:PASSWORD (answers a digest or Basic challenge).
+    #[arg(long, value_name = "USER:PASSWORD")]
+    user: Option<String>,
+    /// Send this header with every request, e.g. 'Authorization: Bearer TOKEN' (repeatable).
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// Try a request again this many times after a connection error or a 5xx answer.
+    #[arg(long, default_value_t = 3)]
+    retries: u32,
+    /// The longest one request may take, in seconds.
+    #[arg(long, default_value_t = 300.0)]
+    request_timeout: f64,
+}
+
+impl RemoteArgs {
+    fn remote(&self) -> Result<flowkg::remote::Remote, Error> {
+        if !self.request_timeout.is_finite() || self.request_timeout <= 0.0 {
+            return Err(Error::Remote(
+                "--request-timeout must be a positive number of seconds".into(),
+            ));
+        }
+        let mut options = flowkg::remote::RemoteOptions::new()
+            .with_retries(self.retries, std::time::Duration::from_millis(500))
+            .with_timeout(std::time::Duration::from_secs_f64(self.request_timeout));
+        for header in &self.headers {
+            options = options.with_header(header)?;
+        }
+        if let Some(user) = &self.user {
+            options = options.with_user(user)?;
+        }
+        Ok(flowkg::remote::Remote::new(options))
+    }
+}
+
+#[derive(Args)]
 struct InputArgs {
     /// Make schema deviations that lose nothing (warnings) fatal.
     #[arg(long)]
@@ -304,6 +373,8 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             list,
             store,
             flows,
+            endpoint,
+            remote,
             format,
             rdf_format,
             input,
@@ -313,6 +384,22 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 return Ok(ExitCode::SUCCESS);
             }
             let text = library_or_query_text(query.as_deref(), &params)?;
+            if let Some(endpoint) = endpoint {
+                let results = flowkg::remote::query::execute(&remote.remote()?, &endpoint, &text)?;
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                flowkg::query::write(
+                    results,
+                    results_format(format),
+                    parse_format(&rdf_format)?,
+                    &mut out,
+                )?;
+                out.flush().map_err(|source| Error::Io {
+                    path: "<stdout>".into(),
+                    source,
+                })?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let store = match (&store, flows.is_empty()) {
                 (Some(dir), _) => FlowStore::open_read_only(dir)?,
                 (None, false) => {
@@ -382,6 +469,23 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             unmatched,
             input,
         } => resolve(&paths, format, unmatched, &input),
+        Command::Push {
+            paths,
+            endpoint,
+            store,
+            dry_run,
+            flows_only,
+            remote,
+            input,
+        } => push(
+            &paths,
+            &endpoint,
+            store.as_deref(),
+            dry_run,
+            flows_only,
+            &remote,
+            &input,
+        ),
         Command::Remove { flows, store } => {
             let dir = store
                 .store
@@ -498,6 +602,96 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             quiet,
         } => validate(&paths, format, quiet),
     }
+}
+
+/// `flowkg push`: the shared graphs, then every flow of the store, then every flow below the
+/// paths, one graph at a time.
+fn push(
+    paths: &[PathBuf],
+    endpoint: &str,
+    store: Option<&Path>,
+    dry_run: bool,
+    flows_only: bool,
+    remote: &RemoteArgs,
+    input: &InputArgs,
+) -> Result<ExitCode, Error> {
+    use flowkg::remote::push::{Change, GraphStore, PushGraph};
+    if paths.is_empty() && store.is_none() {
+        return Err(Error::Remote(
+            "nothing to push: give input paths and/or --store DIR".into(),
+        ));
+    }
+    let client = remote.remote()?;
+    let target = GraphStore::new(&client, endpoint)?;
+    let (mut graphs, mut triples, mut changes) = (0usize, 0usize, [0usize; 3]);
+    let stdout = std::io::stdout();
+    let mut one = |graph: PushGraph| -> Result<(), Error> {
+        graphs += 1;
+        triples += graph.triples.len();
+        if !dry_run {
+            return target.put(&graph);
+        }
+        let line = match target.compare(&graph)? {
+            Change::New { triples } => {
+                changes[0] += 1;
+                format!("new\t{}\t{triples}\t{}", graph.graph, graph.label)
+            }
+            Change::Changed {
+                triples,
+                remote,
+                added,
+                removed,
+            } => {
+                changes[1] += 1;
+                format!(
+                    "changed\t{}\t{triples}\t{}\tthe store holds {remote}: +{added} -{removed}",
+                    graph.graph, graph.label
+                )
+            }
+            Change::Unchanged { triples } => {
+                changes[2] += 1;
+                format!("unchanged\t{}\t{triples}\t{}", graph.graph, graph.label)
+            }
+        };
+        // A closed pipe (`| head`) is not an error worth reporting.
+        let _ = writeln!(stdout.lock(), "{line}");
+        Ok(())
+    };
+    if !flows_only {
+        for graph in flowkg::remote::push::shared_graphs()? {
+            one(graph)?;
+        }
+    }
+    if let Some(dir) = store {
+        let store = FlowStore::open_read_only(dir)?;
+        let flows = store.flows()?;
+        let progress = progress_bar(flows.len() as u64, "pushing");
+        for flow in flows {
+            let quads = store.graph_quads(flow.graph.as_ref())?;
+            let label = format!("flow {}", flow.name.unwrap_or_default());
+            progress.inc(1);
+            one(PushGraph::from_quads(flow.graph, label, &quads))?;
+        }
+        progress.finish_and_clear();
+    }
+    let mut ok = true;
+    if !paths.is_empty() {
+        ok = for_each_flow(paths, input, false, |flow, mapped| {
+            let label = format!("flow {}", flow.source.name);
+            one(PushGraph::from_quads(mapped.graph, label, &mapped.quads))
+        })?;
+    }
+    if !input.quiet {
+        if dry_run {
+            eprintln!(
+                "dry run: {} new, {} changed, {} unchanged graph(s) at {endpoint}; nothing was written",
+                changes[0], changes[1], changes[2]
+            );
+        } else {
+            eprintln!("pushed {graphs} graph(s), {triples} triples, to {endpoint}");
+        }
+    }
+    Ok(exit(ok))
 }
 
 fn publish(out: &Path, store: Option<&Path>, site_url: Option<&str>) -> Result<ExitCode, Error> {

@@ -75,6 +75,17 @@ pub fn run(
         .on_store(store)
         .execute()
         .map_err(|e| Error::Query(e.to_string()))?;
+    write(results, results_format, graph_format, out)
+}
+
+/// Writes query results, from the embedded store or a remote one: solutions and booleans in
+/// `results_format`, graphs in `graph_format`.
+pub fn write(
+    results: QueryResults<'_>,
+    results_format: ResultsFormat,
+    graph_format: RdfFormat,
+    out: &mut dyn Write,
+) -> Result<()> {
     let io = |e: std::io::Error| Error::Query(format!("writing results: {e}"));
     match results {
         QueryResults::Solutions(solutions) => {

@@ -152,6 +152,14 @@ impl FlowStore {
         Ok(self.store.contains_named_graph(graph)?)
     }
 
+    /// The quads of one graph.
+    pub fn graph_quads(&self, graph: NamedNodeRef<'_>) -> Result<Vec<oxigraph::model::Quad>> {
+        Ok(self
+            .store
+            .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph)))
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
     /// Removes a flow's graph; returns whether it was there.
     pub fn remove(&self, graph: NamedNodeRef<'_>) -> Result<bool> {
         let present = self.contains_flow(graph)?;
