@@ -12,6 +12,7 @@ pub mod pipeline;
 pub mod publish;
 pub mod query;
 pub mod read;
+pub mod render;
 pub mod resolve;
 pub mod reverse;
 pub mod serve;
