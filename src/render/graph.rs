@@ -161,15 +161,27 @@ fn read_flow(store: &FlowStore, graph: NamedNodeRef<'_>, index: usize) -> Result
     .and_then(|mut r| r.swap_remove(0))
     .unwrap_or_else(|| local_name(g));
     // Observables have no name: their value (an address, a path, a key, an account ...).
+    let value_predicates: Vec<String> = [
+        "value",
+        "path",
+        "key",
+        "user_id",
+        "account_login",
+        "display_name",
+        "command_line",
+        "number",
+    ]
+    .iter()
+    .map(|key| crate::map::predicate_for_key(key).to_string())
+    .collect();
+    let value_predicates = value_predicates.join(" ");
     let query = format!(
         "SELECT ?n ?type ?name ?desc ?tech ?tactic ?op ?value WHERE {{ GRAPH <{g}> {{
            ?n af:stixType ?type . FILTER(?n != <{g}>)
            OPTIONAL {{ ?n af:name ?name }} OPTIONAL {{ ?n af:description ?desc }}
            OPTIONAL {{ ?n af:techniqueId ?tech }} OPTIONAL {{ ?n af:tacticId ?tactic }}
            OPTIONAL {{ ?n af:operator ?op }}
-           OPTIONAL {{ VALUES ?vp {{ prop:value prop:path prop:key prop:user_id prop:account_login
-                                    prop:display_name prop:command_line prop:number }}
-                      ?n ?vp ?value FILTER(isLiteral(?value)) }}
+           OPTIONAL {{ VALUES ?vp {{ {value_predicates} }} ?n ?vp ?value FILTER(isLiteral(?value)) }}
          }} }} ORDER BY ?n ?name ?desc ?tech ?tactic ?op ?value"
     );
     let mut fields: BTreeMap<String, Fields> = BTreeMap::new();
@@ -207,6 +219,11 @@ fn read_flow(store: &FlowStore, graph: NamedNodeRef<'_>, index: usize) -> Result
         nodes.push(node(id, iri, f));
     }
     let edges = read_edges(store, g, &ids)?;
+    // An identity that nothing but `created_by_ref` points to (the extension's author) is
+    // bookkeeping, not part of the attack.
+    nodes.retain(|n: &Node| {
+        n.title != "identity" || edges.iter().any(|e| e.from == n.id || e.to == n.id)
+    });
     let mut shared = Vec::new();
     for row in rows(
         store,
