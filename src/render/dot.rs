@@ -78,7 +78,9 @@ fn edge_style(kind: EdgeKind) -> &'static str {
         EdgeKind::OnFalse => r##"color="#c0392b", fontcolor="#c0392b", penwidth=1.5"##,
         EdgeKind::Asset => r##"color="#c26130""##,
         EdgeKind::Reference => r##"color="#8a8a8a", fontcolor="#6e6e6e", style=dashed"##,
-        EdgeKind::Shared => r##"color="#c79a00", style="dashed", penwidth=2.5, arrowhead=none"##,
+        EdgeKind::Shared => {
+            r##"color="#c79a00", style="dashed", penwidth=2.5, arrowhead=none, weight=0"##
+        }
     }
 }
 

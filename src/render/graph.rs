@@ -148,6 +148,7 @@ struct Fields {
     tactic: Option<String>,
     operator: Option<String>,
     value: Option<String>,
+    state: Option<String>,
 }
 
 fn read_flow(store: &FlowStore, graph: NamedNodeRef<'_>, index: usize) -> Result<FlowPart> {
@@ -176,13 +177,13 @@ fn read_flow(store: &FlowStore, graph: NamedNodeRef<'_>, index: usize) -> Result
     .collect();
     let value_predicates = value_predicates.join(" ");
     let query = format!(
-        "SELECT ?n ?type ?name ?desc ?tech ?tactic ?op ?value WHERE {{ GRAPH <{g}> {{
+        "SELECT ?n ?type ?name ?desc ?tech ?tactic ?op ?value ?state WHERE {{ GRAPH <{g}> {{
            ?n af:stixType ?type . FILTER(?n != <{g}>)
            OPTIONAL {{ ?n af:name ?name }} OPTIONAL {{ ?n af:description ?desc }}
            OPTIONAL {{ ?n af:techniqueId ?tech }} OPTIONAL {{ ?n af:tacticId ?tactic }}
-           OPTIONAL {{ ?n af:operator ?op }}
+           OPTIONAL {{ ?n af:operator ?op }} OPTIONAL {{ ?n af:state ?state }}
            OPTIONAL {{ VALUES ?vp {{ {value_predicates} }} ?n ?vp ?value FILTER(isLiteral(?value)) }}
-         }} }} ORDER BY ?n ?name ?desc ?tech ?tactic ?op ?value"
+         }} }} ORDER BY ?n ?name ?desc ?tech ?tactic ?op ?value ?state"
     );
     let mut fields: BTreeMap<String, Fields> = BTreeMap::new();
     for row in rows(store, &query)? {
@@ -204,6 +205,7 @@ fn read_flow(store: &FlowStore, graph: NamedNodeRef<'_>, index: usize) -> Result
             &mut entry.tactic,
             &mut entry.operator,
             &mut entry.value,
+            &mut entry.state,
         ] {
             let value = row.next().flatten();
             if slot.is_none() {
@@ -276,7 +278,10 @@ fn node(id: String, iri: &str, f: &Fields) -> Node {
             };
             (title, first(&[&f.name, &f.description]))
         }
-        NodeKind::Asset => ("Asset".to_owned(), first(&[&f.name, &f.description])),
+        NodeKind::Asset => (
+            "Asset".to_owned(),
+            first(&[&f.name, &f.state, &f.description]),
+        ),
         NodeKind::Condition => ("Condition".to_owned(), first(&[&f.description, &f.name])),
         NodeKind::Operator => (String::new(), first(&[&f.operator, &f.name])),
         NodeKind::Other | NodeKind::Shared => (
