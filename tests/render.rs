@@ -495,6 +495,76 @@ fn mermaid_parses_the_fixture_pictures_and_rejects_a_broken_one() {
     assert_eq!(failures.len(), 2, "{failures:#?}");
     assert!(failures[0].starts_with("broken label:"), "{failures:#?}");
     assert!(failures[1].starts_with("broken style:"), "{failures:#?}");
+
+    // Mermaid lays the overlap out as a person would see it, labels decoded.
+    let js = mermaid_js().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("draw.html");
+    let text = serde_json::to_string(&diagrams[diagrams.len() - 3].1)
+        .unwrap()
+        .replace("</", "<\\/");
+    std::fs::write(
+        &page,
+        format!(
+            r#"<!DOCTYPE html><html><head><meta charset="utf-8"><script src="file://{js}"></script></head>
+<body><div id="d">pending</div><script>
+mermaid.initialize({{ startOnLoad: false }});
+mermaid.render('g', {text}).then(r => {{ document.getElementById('d').innerHTML = r.svg; }})
+  .catch(e => {{ document.getElementById('d').textContent = 'ERROR ' + e; }});
+</script></body></html>"#,
+            js = js.display()
+        ),
+    )
+    .unwrap();
+    let chromium = |args: &[String]| {
+        let out = Command::new("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--allow-file-access-from-files",
+                "--hide-scrollbars",
+                "--virtual-time-budget=20000",
+                "--window-size=1400,1400",
+            ])
+            .arg(format!(
+                "--user-data-dir={}",
+                dir.path().join("p").display()
+            ))
+            .args(args)
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let dom = chromium(&["--dump-dom".into()]);
+    let drawn = dom.split_once("<div id=\"d\">").map_or("", |(_, rest)| {
+        rest.split("</div><script>").next().unwrap_or("")
+    });
+    assert!(
+        drawn.starts_with("<svg"),
+        "mermaid drew nothing: {}",
+        &drawn[..drawn.len().min(300)]
+    );
+    // The escaped label comes back as its text; both branch labels are drawn.
+    assert!(drawn.contains("Mail \"Q3\" &lt;b&gt;#1&lt;/b&gt; café ✓"));
+    assert!(drawn.contains("The macro runs &amp; the user is a"));
+    assert!(drawn.contains(">true<") && drawn.contains(">false<"));
+    let png = artefacts().join("render-mermaid-overlap.png");
+    chromium(&[format!("--screenshot={}", png.display())]);
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(png_size(&bytes), (1400, 1400));
+    assert!(
+        bytes.len() > 60_000,
+        "the drawing looks blank ({} bytes)",
+        bytes.len()
+    );
 }
 
 fn literal(term: Option<&Term>) -> String {

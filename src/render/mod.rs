@@ -122,6 +122,17 @@ pub enum Format {
     Html,
 }
 
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Dot => "dot",
+            Self::Mermaid => "mermaid",
+            Self::Svg => "svg",
+            Self::Html => "html",
+        })
+    }
+}
+
 impl std::str::FromStr for Format {
     type Err = crate::Error;
 
@@ -191,7 +202,7 @@ pub fn render(store: &crate::FlowStore, options: &RenderOptions) -> crate::Resul
             Format::Svg => Ok(matrix.svg()),
             Format::Html => Ok(matrix.html()),
             other => Err(crate::Error::Render(format!(
-                "the matrix is drawn as svg or html, not {other:?}"
+                "the matrix is drawn as svg or html, not {other}"
             ))),
         };
     }
