@@ -141,7 +141,12 @@ pub fn write(picture: &Picture) -> String {
             EdgeKind::OnTrue => styles.push((index, "stroke:#2a8a3e,stroke-width:2px")),
             EdgeKind::OnFalse => styles.push((index, "stroke:#c0392b,stroke-width:2px")),
             EdgeKind::Asset => styles.push((index, "stroke:#c26130")),
-            EdgeKind::Shared => styles.push((index, "stroke:#c79a00,stroke-width:3px")),
+            EdgeKind::Shared => {
+                styles.push((
+                    index,
+                    "stroke:#c79a00,stroke-width:3px,stroke-dasharray:6 4",
+                ));
+            }
             EdgeKind::Effect | EdgeKind::Reference => {}
         }
     }
