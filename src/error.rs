@@ -145,6 +145,9 @@ pub enum Error {
     Events(Diagnostic),
     #[error("{0}")]
     Export(String),
+    /// A picture that cannot be drawn (`flowkg render`).
+    #[error("render: {0}")]
+    Render(String),
     #[error("reading a flow back from RDF: {0}")]
     Reverse(#[from] crate::reverse::ReverseError),
     #[error("{path}: {source}")]

@@ -13,6 +13,7 @@ pub mod publish;
 pub mod query;
 pub mod read;
 pub mod remote;
+pub mod render;
 pub mod resolve;
 pub mod reverse;
 pub mod serve;

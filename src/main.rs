@@ -230,6 +230,37 @@ enum Command {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// Draw flows in the Attack Flow visual language (Graphviz DOT, Mermaid, SVG), several
+    /// flows joined at their shared entities (--overlap), or technique frequency on the ATT&CK
+    /// tactic columns (--matrix, SVG or HTML).
+    #[command(
+        after_help = "The format defaults to the -o file's extension (.dot/.gv, .mmd, .svg, .html), else dot (svg for --matrix). SVG of flows needs Graphviz's `dot`.\n\nExamples:\n  flowkg render \"Conti PWC.afb\" -o conti.svg\n  flowkg render --store kg/ --flow \"Conti PWC\" --format mermaid\n  flowkg render --overlap \"Conti PWC.afb\" \"Conti CISA Alert.afb\" -o conti.svg\n  flowkg render --matrix --store kg/ -o matrix.html"
+    )]
+    Render {
+        /// Input files or directories (omit with --store).
+        paths: Vec<PathBuf>,
+        /// Draw from this on-disk store.
+        #[arg(long, conflicts_with = "paths")]
+        store: Option<PathBuf>,
+        /// The flow to draw, by name, file path, flow key, graph IRI or flow id (repeatable;
+        /// needed when the input holds several flows, except with --overlap and --matrix).
+        #[arg(long)]
+        flow: Vec<String>,
+        /// dot, mermaid, svg or html (html: --matrix only).
+        #[arg(long, short)]
+        format: Option<String>,
+        /// Draw two or more flows, each in its own frame, joined at their shared entities.
+        #[arg(long)]
+        overlap: bool,
+        /// Draw technique frequency across the flows on the ATT&CK tactic columns.
+        #[arg(long, conflicts_with = "overlap")]
+        matrix: bool,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        input: InputArgs,
+    },
     /// Check files against the rules of the official Attack Flow validator: the JSON Schemas,
     /// the bundle rules and the graph rules (translated for .afb and legacy files).
     #[command(
@@ -601,6 +632,63 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             format,
             quiet,
         } => validate(&paths, format, quiet),
+        Command::Render {
+            paths,
+            store,
+            flow,
+            format,
+            overlap,
+            matrix,
+            output,
+            input,
+        } => {
+            let store = match &store {
+                Some(dir) => FlowStore::open_read_only(dir)?,
+                None => {
+                    if paths.is_empty() {
+                        return Err(Error::Render("give input paths or --store DIR".into()));
+                    }
+                    let memory = FlowStore::in_memory()?;
+                    if !load(&memory, &paths, &input, false)?.0 {
+                        return Ok(ExitCode::FAILURE);
+                    }
+                    memory
+                }
+            };
+            let format = match (format, &output) {
+                (Some(format), _) => format,
+                (None, Some(path)) => path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .map_or("dot", |e| e)
+                    .to_owned(),
+                (None, None) if matrix => "svg".to_owned(),
+                (None, None) => "dot".to_owned(),
+            };
+            let mut options = flowkg::render::RenderOptions::new(format.parse()?)
+                .with_flows(flow)
+                .with_overlap(overlap);
+            if matrix {
+                options = options.with_matrix();
+            }
+            let text = flowkg::render::render(&store, &options)?;
+            match &output {
+                Some(path) => std::fs::write(path, text).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?,
+                None => {
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(text.as_bytes())
+                        .and_then(|()| out.flush())
+                        .map_err(|source| Error::Io {
+                            path: "<stdout>".into(),
+                            source,
+                        })?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
