@@ -412,3 +412,36 @@ fn a_legacy_export_is_an_attack_flow_bundle_that_reads_back() {
     assert_eq!(back.source.format, flowkg::SourceFormat::Stix);
     assert_eq!(back.objects.len(), objects.len());
 }
+
+#[test]
+fn the_command_tells_each_builder_compatibility_change() {
+    let Some(corpus) = corpus() else { return };
+    let afb = corpus.join("attack-flow-v2/afb/OpenClaw.afb");
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_flowkg"))
+            .args(["export", afb.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--format", "stix", "--builder-compat"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("\"created\": \"2026-04-17T22:07:19.817Z\""),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("OpenClaw.afb") && stderr.contains("notice: --builder-compat: created"),
+        "{stderr}"
+    );
+    let default = run(&["--format", "stix"]);
+    assert!(String::from_utf8_lossy(&default.stdout).contains("2026-04-17T17:07:19.817Z"));
+    assert!(!String::from_utf8_lossy(&default.stderr).contains("--builder-compat"));
+    let refused = run(&["--format", "trig", "--builder-compat"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--format stix only"));
+}
