@@ -25,5 +25,5 @@ pub mod vocab;
 pub use error::{Diagnostic, Error, Location, ReadError, Result, Severity};
 pub use map::{MapOptions, MappedFlow, map_flow};
 pub use model::{Flow, Object, ObjectKind, SourceFormat};
-pub use read::{ReadOptions, read_bytes, read_file};
+pub use read::{ReadOptions, read_bytes, read_bytes_as, read_file};
 pub use store::FlowStore;

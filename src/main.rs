@@ -100,6 +100,11 @@ enum Command {
         /// documents and a Protégé catalog (catalog-v001.xml) are written beside FILE.
         #[arg(long)]
         owl: bool,
+        /// With --format stix: write .afb flows exactly as Attack Flow Builder 3.2.0 does, its
+        /// defects included (a user-account's user_id left out, a date with a UTC offset shifted
+        /// by it twice); every value this changes is a notice on standard error.
+        #[arg(long)]
+        builder_compat: bool,
         #[command(flatten)]
         input: InputArgs,
     },
@@ -463,6 +468,14 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export {
+            format,
+            owl,
+            builder_compat: true,
+            ..
+        } if owl || !format.eq_ignore_ascii_case("stix") => Err(Error::Export(
+            "--builder-compat applies to --format stix only".into(),
+        )),
+        Command::Export {
             paths,
             format,
             store,
@@ -478,12 +491,14 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             flow,
             output,
             owl: false,
+            builder_compat,
             input,
         } if format.eq_ignore_ascii_case("stix") => export_stix(
             &paths,
             store.as_deref(),
             flow.as_deref(),
             output.as_deref(),
+            &flowkg::export::stix::StixOptions::new().with_builder_compat(builder_compat),
             &input,
         ),
         Command::Export {
@@ -970,10 +985,20 @@ fn export_stix(
     store: Option<&Path>,
     flow: Option<&str>,
     output: Option<&Path>,
+    options: &flowkg::export::stix::StixOptions,
     input: &InputArgs,
 ) -> Result<ExitCode, Error> {
     let mut bundles = Vec::new();
     let mut ok = true;
+    let mut push = |key: String, flow: &flowkg::Flow| {
+        let (bundle, notices) = flowkg::export::stix::bundle_with(flow, options);
+        if !input.quiet {
+            for notice in notices {
+                eprintln!("{notice}");
+            }
+        }
+        bundles.push((key, bundle));
+    };
     if let Some(dir) = store {
         let store = FlowStore::open_read_only(dir)?;
         let graphs = match flow {
@@ -993,12 +1018,12 @@ fn export_stix(
         };
         for graph in graphs {
             let flow = flowkg::reverse::read_stored(&store, graph.as_ref())?;
-            bundles.push((flow.key(), flowkg::export::stix::bundle(&flow)));
+            push(flow.key(), &flow);
         }
     } else {
         ok = for_each_flow(paths, input, false, |flow, mapped| {
             let back = flowkg::reverse::reverse_flow(mapped.graph.as_ref(), mapped.quads)?;
-            bundles.push((flow.key(), flowkg::export::stix::bundle(&back)));
+            push(flow.key(), &back);
             Ok(())
         })?;
     }

@@ -318,7 +318,20 @@ fn a_load_killed_midway_leaves_whole_flows_only() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(3);
     let dir = tempfile::tempdir().unwrap();
-    many_flows(dir.path(), 3_000);
+    many_flows(dir.path(), 1_000); // four bulk commits of 256 flows
+    // One whole load first: the kills are spread over its duration, whatever the machine.
+    let whole = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let out = flowkg(&[
+        "load",
+        "-q",
+        dir.path().to_str().unwrap(),
+        "--store",
+        whole.path().join("kg").to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let duration = started.elapsed();
+    assert_eq!(every_flow_complete(&whole.path().join("kg")), 1_000);
     for round in 0..rounds {
         let parent = tempfile::tempdir().unwrap();
         let store = parent.path().join("kg");
@@ -332,10 +345,105 @@ fn a_load_killed_midway_leaves_whole_flows_only() {
             ])
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(300 + 400 * round as u64));
+        std::thread::sleep(duration.mul_f64((round + 1) as f64 / (rounds + 1) as f64));
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         let flows = every_flow_complete(&store);
-        eprintln!("round {round}: {flows} complete flows after SIGKILL");
+        eprintln!("round {round}: {flows} complete flows after SIGKILL (of a {duration:?} load)");
     }
+}
+
+/// Runs flowkg under Python's `getrusage` (Python is there wherever the tests run, see
+/// `.ci/run`); returns its output and its peak resident memory in bytes.
+fn flowkg_peak_memory(args: &[&str]) -> (Output, u64) {
+    let python = std::env::var("FLOWKG_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(python)
+        .args([
+            "-c",
+            "import resource, subprocess, sys\n\
+             code = subprocess.call(sys.argv[1:])\n\
+             print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n\
+             sys.exit(code)",
+            env!("CARGO_BIN_EXE_flowkg"),
+        ])
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let kib: u64 = stderr
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak memory in: {stderr}"));
+    (out, kib * 1024)
+}
+
+/// The peak memory of a load, as a multiple of the file's size, that a bundle of 200 MB stays
+/// under (README, "Limits"): the file, its parsed form and the flow's quads are in memory at
+/// once, and the store writes the flow in one transaction.
+const MEMORY_PER_INPUT_BYTE: u64 = 6;
+
+#[test]
+fn a_bundle_of_two_hundred_megabytes_loads_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bundle = minimal();
+    let objects = bundle["objects"].as_array_mut().unwrap();
+    let tools = 200;
+    for i in 0..tools {
+        objects.push(json!({
+            "type": "tool",
+            "spec_version": "2.1",
+            "id": format!("tool--00000000-0000-4000-8000-{i:012}"),
+            "name": format!("tool {i}"),
+            "description": format!("{i:07} {}", "lorem ipsum ".repeat(1024 * 1024 / 12)),
+        }));
+    }
+    let path = write(
+        dir.path(),
+        "two-hundred-megabytes.json",
+        serde_json::to_vec(&bundle).unwrap(),
+    );
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size > 200 * 1000 * 1000, "{size} bytes");
+    let store = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let (out, peak) = flowkg_peak_memory(&[
+        "load",
+        "-q",
+        path.to_str().unwrap(),
+        "--store",
+        store.path().to_str().unwrap(),
+    ]);
+    eprintln!(
+        "{size} bytes loaded in {:?}, peak memory {peak} bytes ({:.1} × the file)",
+        started.elapsed(),
+        peak as f64 / size as f64
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        peak < MEMORY_PER_INPUT_BYTE * size,
+        "peak memory {peak} bytes for a file of {size}"
+    );
+    let out = flowkg(&[
+        "query",
+        "--store",
+        store.path().to_str().unwrap(),
+        "--format",
+        "csv",
+        "SELECT (COUNT(?t) AS ?n) (SUM(STRLEN(?d)) AS ?chars) WHERE { ?t a af:Tool ; af:description ?d }",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let row = stdout.lines().nth(1).unwrap_or_default().to_owned();
+    let expected_chars: usize = bundle["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["type"] == "tool")
+        .map(|o| o["description"].as_str().unwrap().chars().count())
+        .sum();
+    assert_eq!(row, format!("{tools},{expected_chars}"), "{stdout}");
 }

@@ -11,12 +11,15 @@
 //!    one `user_name`), so the Builder drops the value the file holds; flowkg keeps it;
 //! 3. `{time, zone}` dates: the Builder shifts them by their UTC offset a second time
 //!    (12:07-05:00 becomes 22:07Z); flowkg writes the instant itself (17:07Z).
+//!
+//! With the Builder-compatibility option, 2 and 3 are reproduced (each as a notice), and the
+//! branches are the only difference.
 
 mod common;
 mod stixcmp;
 
 use common::{corpus, fixture};
-use flowkg::export::stix::bundle;
+use flowkg::export::stix::{StixOptions, bundle, bundle_with};
 use flowkg::reverse::reverse_flow;
 use flowkg::{MapOptions, ReadOptions, map_flow, read_file};
 use serde_json::{Map, Value};
@@ -29,6 +32,14 @@ fn export(path: &Path) -> Value {
     let flow = read_file(path, &ReadOptions::new()).unwrap();
     let mapped = map_flow(&flow, &MapOptions::new()).unwrap();
     bundle(&reverse_flow(mapped.graph.as_ref(), mapped.quads).unwrap())
+}
+
+/// The same, written as Builder 3.2.0 writes it, with the notices of what that changed.
+fn export_compat(path: &Path) -> (Value, Vec<flowkg::Diagnostic>) {
+    let flow = read_file(path, &ReadOptions::new()).unwrap();
+    let mapped = map_flow(&flow, &MapOptions::new()).unwrap();
+    let back = reverse_flow(mapped.graph.as_ref(), mapped.quads).unwrap();
+    bundle_with(&back, &StixOptions::new().with_builder_compat(true))
 }
 
 /// (relationship_type, source_ref, target_ref) → how many.
@@ -141,15 +152,15 @@ fn builder_shift(ours_utc: &str, zoned: &str) -> String {
     flowkg::map::stix_timestamp(&shifted.to_string()).unwrap()
 }
 
-/// Per file: (branches moved, user_id values the Builder dropped, dates it shifted).
-fn compare(afb: &Path, builder: &Path) -> (usize, usize, usize) {
+/// Per file: (branches moved, user_id values the Builder dropped, dates it shifted). With
+/// `ours_bundle` from the compatibility mode, nothing is adjusted: only branches may differ.
+fn compare(afb: &Path, builder: &Path, ours_bundle: &Value, compat: bool) -> (usize, usize, usize) {
     let name = afb.display();
-    let ours_bundle = export(afb);
     let theirs_bundle: Value = serde_json::from_slice(&std::fs::read(builder).unwrap()).unwrap();
     for key in ["type", "spec_version"] {
         assert_eq!(ours_bundle[key], theirs_bundle[key], "{name}: bundle {key}");
     }
-    let mut ours = comparable(&ours_bundle);
+    let mut ours = comparable(ours_bundle);
     let mut theirs = comparable(&theirs_bundle);
     let branches = branches_as_relationships(&mut ours);
     assert_eq!(
@@ -171,6 +182,10 @@ fn compare(afb: &Path, builder: &Path) -> (usize, usize, usize) {
     );
     for (id, mine) in &mut ours.objects {
         let other = &theirs.objects[id];
+        if compat {
+            assert_eq!(mine, other, "{name}: {id} (Builder compatibility)");
+            continue;
+        }
         if mine["type"] == "user-account" && !other.contains_key("user_id") {
             dropped += usize::from(mine.remove("user_id").is_some());
         }
@@ -202,7 +217,7 @@ fn all_40_afb_files_match_the_builders_export_but_for_the_known_differences() {
     for afb in &files {
         let stem = afb.file_stem().unwrap().to_str().unwrap();
         let builder = dir.join(format!("stix-builder-export/{stem}.json"));
-        let (b, d, s) = compare(afb, &builder);
+        let (b, d, s) = compare(afb, &builder, &export(afb), false);
         branches += b;
         dropped += d;
         shifted += s;
@@ -220,6 +235,59 @@ fn all_40_afb_files_match_the_builders_export_but_for_the_known_differences() {
     assert_eq!(dropped, 3, "user-account user_id values the Builder drops");
     assert_eq!(shifted, 4, "{{time, zone}} dates the Builder shifts twice");
     assert_eq!(identical, 34, "files equal but for the branches");
+}
+
+#[test]
+fn in_builder_compatibility_all_40_afb_files_differ_only_in_the_branches() {
+    let Some(corpus) = corpus() else { return };
+    let dir = corpus.join("attack-flow-v2");
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("afb"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "afb"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 40);
+    let (mut branches, mut notices) = (0, Vec::new());
+    for afb in &files {
+        let stem = afb.file_stem().unwrap().to_str().unwrap();
+        let builder = dir.join(format!("stix-builder-export/{stem}.json"));
+        let (ours, told) = export_compat(afb);
+        let (b, d, s) = compare(afb, &builder, &ours, true);
+        assert_eq!((d, s), (0, 0));
+        branches += b;
+        notices.extend(told);
+    }
+    assert_eq!(branches, 175);
+    // Every value the compatibility changed is told: 3 user_id values, 4 dates.
+    let told = |what: &str| {
+        notices
+            .iter()
+            .filter(|n| n.severity == flowkg::Severity::Notice && n.message.contains(what))
+            .count()
+    };
+    assert_eq!(told("user_id"), 3, "{notices:#?}");
+    assert_eq!(
+        told("shifted by its UTC offset a second time"),
+        4,
+        "{notices:#?}"
+    );
+    assert_eq!(notices.len(), 7, "{notices:#?}");
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.message.contains("2026-04-17T22:07:19.817Z")),
+        "{notices:#?}"
+    );
+}
+
+#[test]
+fn builder_compatibility_changes_nothing_but_afb_flows() {
+    for path in [fixture("minimal.json"), fixture("legacy-dangling.json")] {
+        let (compat, notices) = export_compat(&path);
+        assert_eq!(compat, export(&path));
+        assert!(notices.is_empty());
+    }
 }
 
 /// The TOTAL row of `oracle/builder-export-counts.tsv`, by column.
@@ -343,4 +411,37 @@ fn a_legacy_export_is_an_attack_flow_bundle_that_reads_back() {
     let back = flowkg::read_bytes("exported.json", None, &text, &ReadOptions::new()).unwrap();
     assert_eq!(back.source.format, flowkg::SourceFormat::Stix);
     assert_eq!(back.objects.len(), objects.len());
+}
+
+#[test]
+fn the_command_tells_each_builder_compatibility_change() {
+    let Some(corpus) = corpus() else { return };
+    let afb = corpus.join("attack-flow-v2/afb/OpenClaw.afb");
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_flowkg"))
+            .args(["export", afb.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--format", "stix", "--builder-compat"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("\"created\": \"2026-04-17T22:07:19.817Z\""),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("OpenClaw.afb") && stderr.contains("notice: --builder-compat: created"),
+        "{stderr}"
+    );
+    let default = run(&["--format", "stix"]);
+    assert!(String::from_utf8_lossy(&default.stdout).contains("2026-04-17T17:07:19.817Z"));
+    assert!(!String::from_utf8_lossy(&default.stderr).contains("--builder-compat"));
+    let refused = run(&["--format", "trig", "--builder-compat"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--format stix only"));
 }

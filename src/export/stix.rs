@@ -10,7 +10,7 @@ pub mod builder;
 pub mod legacy;
 
 use crate::model::{Flow, Object, SourceFormat};
-use crate::{Error, Result};
+use crate::{Diagnostic, Error, Result};
 use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::Path;
@@ -18,10 +18,42 @@ use std::path::Path;
 /// The Attack Flow extension definition's id.
 pub const EXTENSION_ID: &str = "extension-definition--fb9c968a-745b-4ade-9b25-c324172197f4";
 
+/// How to write STIX bundles.
+#[derive(Debug, Clone, Default)]
+pub struct StixOptions {
+    builder_compat: bool,
+}
+
+impl StixOptions {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Writes `.afb` flows exactly as Attack Flow Builder 3.2.0 does, its defects included
+    /// (see [`builder::compat`]); each value this changes is reported as a notice.
+    #[must_use]
+    pub fn with_builder_compat(mut self, builder_compat: bool) -> Self {
+        self.builder_compat = builder_compat;
+        self
+    }
+}
+
 /// The flow as a STIX 2.1 bundle.
 #[must_use]
 pub fn bundle(flow: &Flow) -> Value {
-    match flow.source.format {
+    bundle_with(flow, &StixOptions::new()).0
+}
+
+/// The flow as a STIX 2.1 bundle written with `options`, and notices of every value the
+/// options made differ from the default export.
+#[must_use]
+pub fn bundle_with(flow: &Flow, options: &StixOptions) -> (Value, Vec<Diagnostic>) {
+    if options.builder_compat && flow.source.format == SourceFormat::Afb {
+        let (flow, notices) = builder::compat(flow);
+        return (bundle(&flow), notices);
+    }
+    let bundle = match flow.source.format {
         SourceFormat::Stix => write_bundle(&flow.container, &flow.objects),
         SourceFormat::Afb => {
             let (container, objects) = builder::complete(flow);
@@ -31,7 +63,8 @@ pub fn bundle(flow: &Flow) -> Value {
             let (container, objects) = legacy::complete(flow);
             write_bundle(&container, &objects)
         }
-    }
+    };
+    (bundle, Vec::new())
 }
 
 /// A bundle: `type` and `id` first, the container's other properties, then `objects`.

@@ -64,8 +64,38 @@ pub fn read_bytes(
             reason: "the top level is not a JSON object".into(),
         });
     };
-    let content_sha256 = sha256_hex(bytes);
     let format = detect(name, &document)?;
+    read_document(name, identity, bytes, document, format, options)
+}
+
+/// Reads one document from memory as the given format, whatever its content suggests: the
+/// format's reader alone decides what is wrong with it.
+pub fn read_bytes_as(
+    name: &str,
+    identity: Option<&str>,
+    bytes: &[u8],
+    format: SourceFormat,
+    options: &ReadOptions,
+) -> Result<Flow, ReadError> {
+    let document = parse_json(name, bytes)?;
+    let Value::Object(document) = document else {
+        return Err(ReadError::NotAFlow {
+            source_name: name.to_owned(),
+            reason: "the top level is not a JSON object".into(),
+        });
+    };
+    read_document(name, identity, bytes, document, format, options)
+}
+
+fn read_document(
+    name: &str,
+    identity: Option<&str>,
+    bytes: &[u8],
+    document: Map<String, Value>,
+    format: SourceFormat,
+    options: &ReadOptions,
+) -> Result<Flow, ReadError> {
+    let content_sha256 = sha256_hex(bytes);
     let source = Source {
         name: name.to_owned(),
         identity: identity.map_or_else(|| format!("sha256:{content_sha256}"), str::to_owned),

@@ -30,27 +30,17 @@ impl FlowStore {
     /// Opens (or creates) the on-disk store in `dir` for reading and writing. A new store is
     /// created beside `dir` and renamed into place, so a process killed while creating it
     /// leaves no half-made store behind.
+    ///
+    /// Needs the cargo feature `rocksdb` (on by default); without it this is an error.
     pub fn open(dir: &Path) -> Result<Self> {
-        if !dir.join("CURRENT").exists() {
-            create_atomically(dir)?;
-        }
-        let store =
-            Store::open(dir).map_err(|e| Error::Store(format!("{}: {e}", dir.display())))?;
-        Ok(Self::wrap(store))
+        disk::open(dir).map(Self::wrap)
     }
 
     /// Opens an existing on-disk store read-only (several readers may share it).
+    ///
+    /// Needs the cargo feature `rocksdb` (on by default); without it this is an error.
     pub fn open_read_only(dir: &Path) -> Result<Self> {
-        if !dir.join("CURRENT").exists() {
-            return Err(Error::Store(format!(
-                "{}: no flowkg store here (load flows into it first with `flowkg load --store {}`)",
-                dir.display(),
-                dir.display()
-            )));
-        }
-        let store = Store::open_read_only(dir)
-            .map_err(|e| Error::Store(format!("{}: {e}", dir.display())))?;
-        Ok(Self::wrap(store))
+        disk::open_read_only(dir).map(Self::wrap)
     }
 
     fn wrap(store: Store) -> Self {
@@ -252,38 +242,90 @@ impl FlowStore {
 
     /// Writes everything to disk (a no-op in memory).
     pub fn flush(&self) -> Result<()> {
-        Ok(self.store.flush()?)
+        #[cfg(feature = "rocksdb")]
+        self.store.flush()?;
+        Ok(())
     }
 }
 
-/// Creates an empty store in a sibling folder, then renames it to `dir` (which must be absent
-/// or an empty folder).
-fn create_atomically(dir: &Path) -> Result<()> {
-    let io = |e: std::io::Error| Error::Store(format!("{}: {e}", dir.display()));
-    if dir.exists() {
-        if std::fs::read_dir(dir).map_err(io)?.next().is_some() {
+/// The on-disk (RocksDB) store.
+#[cfg(feature = "rocksdb")]
+mod disk {
+    use crate::{Error, Result};
+    use oxigraph::store::Store;
+    use std::path::Path;
+
+    pub(super) fn open(dir: &Path) -> Result<Store> {
+        if !dir.join("CURRENT").exists() {
+            create_atomically(dir)?;
+        }
+        Store::open(dir).map_err(|e| Error::Store(format!("{}: {e}", dir.display())))
+    }
+
+    pub(super) fn open_read_only(dir: &Path) -> Result<Store> {
+        if !dir.join("CURRENT").exists() {
             return Err(Error::Store(format!(
-                "{}: not a flowkg store, and not empty: refusing to write into it",
+                "{}: no flowkg store here (load flows into it first with `flowkg load --store {}`)",
+                dir.display(),
                 dir.display()
             )));
         }
-        std::fs::remove_dir(dir).map_err(io)?;
+        Store::open_read_only(dir).map_err(|e| Error::Store(format!("{}: {e}", dir.display())))
     }
-    let name = dir
-        .file_name()
-        .map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(io)?;
-    let staging = parent.join(format!(".{name}.creating-{}", std::process::id()));
-    {
-        let store = Store::open(&staging)
-            .map_err(|e| Error::Store(format!("{}: {e}", staging.display())))?;
-        store.flush()?;
+
+    /// Creates an empty store in a sibling folder, then renames it to `dir` (which must be absent
+    /// or an empty folder).
+    fn create_atomically(dir: &Path) -> Result<()> {
+        let io = |e: std::io::Error| Error::Store(format!("{}: {e}", dir.display()));
+        if dir.exists() {
+            if std::fs::read_dir(dir).map_err(io)?.next().is_some() {
+                return Err(Error::Store(format!(
+                    "{}: not a flowkg store, and not empty: refusing to write into it",
+                    dir.display()
+                )));
+            }
+            std::fs::remove_dir(dir).map_err(io)?;
+        }
+        let name = dir
+            .file_name()
+            .map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(io)?;
+        let staging = parent.join(format!(".{name}.creating-{}", std::process::id()));
+        {
+            let store = Store::open(&staging)
+                .map_err(|e| Error::Store(format!("{}: {e}", staging.display())))?;
+            store.flush()?;
+        }
+        std::fs::rename(&staging, dir).map_err(io)
     }
-    std::fs::rename(&staging, dir).map_err(io)
+}
+
+/// A build without the on-disk store: opening one is an error that says why.
+#[cfg(not(feature = "rocksdb"))]
+mod disk {
+    use crate::{Error, Result};
+    use oxigraph::store::Store;
+    use std::path::Path;
+
+    fn unavailable(dir: &Path) -> Error {
+        Error::Store(format!(
+            "{}: this flowkg was built without the on-disk store (cargo feature `rocksdb`); \
+             only in-memory stores are available",
+            dir.display()
+        ))
+    }
+
+    pub(super) fn open(dir: &Path) -> Result<Store> {
+        Err(unavailable(dir))
+    }
+
+    pub(super) fn open_read_only(dir: &Path) -> Result<Store> {
+        Err(unavailable(dir))
+    }
 }
 
 /// A flow as the store lists it.

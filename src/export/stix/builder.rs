@@ -12,8 +12,13 @@
 //! instead, so the same file always gives the same bundle. One deliberate difference: condition
 //! branches stay `on_true_refs` / `on_false_refs`, as the extension specifies, where Builder
 //! 3.2.0 writes `related-to` relationships.
+//!
+//! Two Builder 3.2.0 defects are not copied unless asked for ([`compat`], `flowkg export
+//! --format stix --builder-compat`): it drops a `user-account`'s `user_id` (its form has no
+//! such field), and it writes a date with a UTC offset shifted by that offset a second time.
 
 use super::{EXTENSION_ID, derived_uuid};
+use crate::error::{Diagnostic, Location, Severity, pointer_push};
 use crate::map::{is_timestamp_key, stix_timestamp};
 use crate::model::{Flow, Object, ObjectKind};
 use serde_json::{Map, Value, json};
@@ -64,6 +69,74 @@ pub fn complete(flow: &Flow) -> (Map<String, Value>, Vec<Object>) {
         }
     }
     (container(flow, &timestamp), objects)
+}
+
+/// Properties Builder 3.2.0's forms do not have, so its export drops their values.
+const BUILDER_DROPS: [(&str, &str); 1] = [("user-account", "user_id")];
+
+/// The flow as Attack Flow Builder 3.2.0 would export it, defects included, with a notice for
+/// every value changed: the values of [`BUILDER_DROPS`] are left out, and a date that carries
+/// a UTC offset is moved by that offset once more (`12:07-05:00`, the instant `17:07Z`, is
+/// written `22:07Z`), as the Builder's date field does.
+#[must_use]
+pub fn compat(flow: &Flow) -> (Flow, Vec<Diagnostic>) {
+    let mut flow = flow.clone();
+    let mut notices = Vec::new();
+    let source = flow.source.name.clone();
+    let mut notice = |pointer: String, message: String| {
+        notices.push(Diagnostic {
+            severity: Severity::Notice,
+            source: source.clone(),
+            location: Location::Pointer(pointer),
+            message: format!("--builder-compat: {message}"),
+        });
+    };
+    for object in &mut flow.objects {
+        for (stix_type, key) in BUILDER_DROPS {
+            if object.stix_type != stix_type {
+                continue;
+            }
+            if let Some(value) = object.properties.remove(key) {
+                notice(
+                    pointer_push(&object.pointer, key),
+                    format!(
+                        "{key} {value} left out, as Builder 3.2.0 drops it (its {stix_type} form has no such field)"
+                    ),
+                );
+            }
+        }
+        for (key, value) in &mut object.properties {
+            let Value::String(text) = value else {
+                continue;
+            };
+            if !is_timestamp_key(key) {
+                continue;
+            }
+            if let Some(shifted) = shifted_twice(text) {
+                notice(
+                    pointer_push(&object.pointer, key),
+                    format!(
+                        "{key} {text} written as {shifted}, shifted by its UTC offset a second time as Builder 3.2.0 does (the instant is {})",
+                        utc_timestamp(text).unwrap_or_default()
+                    ),
+                );
+                *text = shifted;
+            }
+        }
+    }
+    (flow, notices)
+}
+
+/// A date-time with a non-zero UTC offset as Builder 3.2.0 writes it: the instant in UTC,
+/// moved by the offset again.
+fn shifted_twice(text: &str) -> Option<String> {
+    let local = oxsdatatypes::DateTime::from_str(text).ok()?;
+    let offset = local
+        .timezone_offset()
+        .filter(|o| *o != oxsdatatypes::TimezoneOffset::UTC)?;
+    let utc = local.adjust(Some(oxsdatatypes::TimezoneOffset::UTC))?;
+    let shifted = utc.checked_sub_day_time_duration(offset)?;
+    stix_timestamp(&shifted.to_string())
 }
 
 /// The time stamped on what the export adds: the flow's `created` in UTC, or the epoch.
@@ -512,5 +585,14 @@ mod tests {
             utc_timestamp("2026-04-17T12:07:19.817-05:00").as_deref(),
             Some("2026-04-17T17:07:19.817Z")
         );
+        assert_eq!(
+            shifted_twice("2026-04-17T12:07:19.817-05:00").as_deref(),
+            Some("2026-04-17T22:07:19.817Z")
+        );
+        assert_eq!(
+            shifted_twice("2025-01-02T01:30:00.000+05:30").as_deref(),
+            Some("2025-01-01T14:30:00.000Z")
+        );
+        assert_eq!(shifted_twice("2025-01-02T01:30:00.000Z"), None);
     }
 }
