@@ -31,7 +31,12 @@ fn synthetic_flows_validate_load_and_share_entities() {
         assert_eq!(written.len(), FLOWS as usize);
         for file in &written {
             let report = validate_file(file);
-            assert_eq!(report.verdict(), Verdict::Ok, "{}: {report:?}", file.display());
+            assert_eq!(
+                report.verdict(),
+                Verdict::Ok,
+                "{}: {report:?}",
+                file.display()
+            );
         }
         let store = common::load(&[out.clone()]);
         let flows = common::count(
@@ -40,7 +45,10 @@ fn synthetic_flows_validate_load_and_share_entities() {
         );
         assert_eq!(flows, FLOWS as usize, "{format:?}");
         let actions = common::instances(&store, "af:Action");
-        assert!(actions >= 2 * FLOWS as usize, "{format:?}: {actions} actions");
+        assert!(
+            actions >= 2 * FLOWS as usize,
+            "{format:?}: {actions} actions"
+        );
         // Shared across flows, as in the real corpus: software, observables, asset kinds.
         for property in ["af:entity", "af:assetKind"] {
             let shared = common::count(
@@ -50,7 +58,10 @@ fn synthetic_flows_validate_load_and_share_entities() {
                      GROUP BY ?e HAVING (COUNT(DISTINCT ?f) >= 2) }}"
                 ),
             );
-            assert!(shared >= 5, "{format:?}: {shared} {property} shared by two flows");
+            assert!(
+                shared >= 5,
+                "{format:?}: {shared} {property} shared by two flows"
+            );
         }
         // A few deprecated techniques, as authors still write them.
         let deprecated = common::count(

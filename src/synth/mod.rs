@@ -205,9 +205,7 @@ impl Synthesizer {
                         asset_kinds.push(object.value().to_owned());
                     }
                     SKOS_PREF_LABEL => {
-                        techniques
-                            .labels
-                            .insert(subject, object.value().to_owned());
+                        techniques.labels.insert(subject, object.value().to_owned());
                     }
                     OWL_DEPRECATED if object.value() == "true" => {
                         deprecated.insert(subject);
@@ -251,10 +249,20 @@ impl Synthesizer {
         let mut rng = Rng::new(self.seed, index);
         let profile = shape::PROFILES[rng.below(shape::PROFILES.len())];
         let scale = 0.75 + rng.unit() * 0.5;
-        let count =
-            |column: usize| (f64::from(profile[column]) * scale).round().max(0.0) as usize;
-        let [actions, assets, conditions, operators, tools, malware, vulns, infra, observables, actors, notes] =
-            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(count);
+        let count = |column: usize| (f64::from(profile[column]) * scale).round().max(0.0) as usize;
+        let [
+            actions,
+            assets,
+            conditions,
+            operators,
+            tools,
+            malware,
+            vulns,
+            infra,
+            observables,
+            actors,
+            notes,
+        ] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(count);
         let actions = actions.max(2);
         let day = index % 1000;
         let created = format!(
@@ -410,7 +418,11 @@ impl Synthesizer {
                     ),
                 ],
             });
-            edges.push((action_nodes[rng.below(action_nodes.len())], asset, Edge::Asset));
+            edges.push((
+                action_nodes[rng.below(action_nodes.len())],
+                asset,
+                Edge::Asset,
+            ));
             if !free_observables.is_empty() && rng.chance(0.3) {
                 let observable = free_observables.remove(rng.below(free_observables.len()));
                 edges.push((asset, observable, Edge::Object));
@@ -484,7 +496,11 @@ impl Synthesizer {
         }
         related.extend(free_observables);
         for &node in &related {
-            edges.push((action_nodes[rng.below(action_nodes.len())], node, Edge::Related));
+            edges.push((
+                action_nodes[rng.below(action_nodes.len())],
+                node,
+                Edge::Related,
+            ));
         }
         for _ in 0..notes {
             let note = nodes.len();
@@ -495,7 +511,10 @@ impl Synthesizer {
                 uuid: rng.uuid(),
                 properties: vec![(
                     "content",
-                    Value::from(format!("Analyst note {} on flow {index}.", rng.next() % 1000)),
+                    Value::from(format!(
+                        "Analyst note {} on flow {index}.",
+                        rng.next() % 1000
+                    )),
                 )],
             });
             edges.push((note, target, Edge::Refers));
@@ -543,7 +562,12 @@ impl Synthesizer {
         let n = rng.heavy(5000);
         let (template, stix_type, key, value) = match rng.below(4) {
             0 => ("ipv4_addr", "ipv4-addr", "value", ipv4(n)),
-            1 => ("domain_name", "domain-name", "value", format!("c2-{n}.example.net")),
+            1 => (
+                "domain_name",
+                "domain-name",
+                "value",
+                format!("c2-{n}.example.net"),
+            ),
             2 => (
                 "url",
                 "url",
@@ -598,9 +622,11 @@ impl SynthFlow {
                 "name": "MITRE Engenuity Center for Threat-Informed Defense", "identity_class": "organization"}),
         ];
         let author_id = &self.author_id;
-        objects.push(json!({"type": "identity", "id": author_id, "spec_version": "2.1",
+        objects.push(
+            json!({"type": "identity", "id": author_id, "spec_version": "2.1",
             "created": self.created, "modified": self.created, "name": self.author,
-            "identity_class": "individual"}));
+            "identity_class": "individual"}),
+        );
         let mut relationships = Vec::new();
         let mut related = self.relationship_ids.iter();
         for &(from, to, edge) in &self.edges {
@@ -684,9 +710,7 @@ impl SynthFlow {
         self.nodes
             .iter()
             .enumerate()
-            .filter(|(i, n)| {
-                matches!(n.template, "action" | "condition") && !reached.contains(i)
-            })
+            .filter(|(i, n)| matches!(n.template, "action" | "condition") && !reached.contains(i))
             .map(|(_, n)| n.id())
             .collect()
     }
@@ -749,8 +773,14 @@ impl SynthFlow {
             }
             match node.template {
                 "flow" => {
-                    properties.push(json!(["author", [["name", self.author],
-                        ["identity_class", "individual"], ["contact_information", null]]]));
+                    properties.push(json!([
+                        "author",
+                        [
+                            ["name", self.author],
+                            ["identity_class", "individual"],
+                            ["contact_information", null]
+                        ]
+                    ]));
                     properties.push(json!(["created", self.created]));
                 }
                 "action" => {
@@ -773,9 +803,8 @@ impl SynthFlow {
                 continue;
             }
             let mut anchor_map = Map::new();
-            for (k, (key, anchor, latches)) in std::mem::take(&mut anchors[index])
-                .into_iter()
-                .enumerate()
+            for (k, (key, anchor, latches)) in
+                std::mem::take(&mut anchors[index]).into_iter().enumerate()
             {
                 anchor_map.insert(key, Value::from(anchor.clone()));
                 let template = if k % 2 == 0 {

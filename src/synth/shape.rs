@@ -2,7 +2,19 @@
 //! `attack-flow-v2/stix-2023-07-24` and `attack-flow-v2/afb`; do not edit by hand.
 
 /// Columns of [`PROFILES`].
-pub const KINDS: [&str; 11] = ["action", "asset", "condition", "operator", "tool", "malware", "vulnerability", "infrastructure", "observable", "threat_actor", "note"];
+pub const KINDS: [&str; 11] = [
+    "action",
+    "asset",
+    "condition",
+    "operator",
+    "tool",
+    "malware",
+    "vulnerability",
+    "infrastructure",
+    "observable",
+    "threat_actor",
+    "note",
+];
 
 /// Nodes of each kind (in the order of [`KINDS`]) in each real flow.
 pub const PROFILES: [[u16; 11]; 64] = [
