@@ -38,7 +38,7 @@ fn synthetic_flows_validate_load_and_share_entities() {
                 file.display()
             );
         }
-        let store = common::load(&[out.clone()]);
+        let store = common::load(std::slice::from_ref(&out));
         let flows = common::count(
             &store,
             "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { GRAPH ?f { ?f a af:Flow } }",
