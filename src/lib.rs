@@ -19,6 +19,7 @@ pub mod reverse;
 pub mod serve;
 pub mod stix_types;
 pub mod store;
+pub mod synth;
 pub mod validate;
 pub mod vocab;
 

@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use flowkg::export::{QuadWriter, owl, parse_format};
-use flowkg::pipeline::{Inputs, Outcome};
+use flowkg::pipeline::{Outcome, for_each_parallel};
 use flowkg::query::ResultsFormat;
 use flowkg::read::discover;
 use flowkg::{Error, FlowStore, MapOptions, MappedFlow, ReadOptions, Severity};
@@ -266,6 +266,25 @@ enum Command {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// Write synthetic flows shaped like the real corpus (node kinds, technique frequencies,
+    /// shared tools, vulnerabilities, observables and asset kinds), deterministic by seed.
+    #[command(
+        after_help = "Flows go into OUT/NNNN/flow-NNNNNNN.json (or .afb), a folder per thousand.\n\nExample:\n  flowkg synth --flows 10000 --seed 1 --format stix --out /tmp/synth-10k"
+    )]
+    Synth {
+        /// How many flows.
+        #[arg(long, default_value_t = 1000)]
+        flows: u64,
+        /// The seed: the same seed gives the same files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// `stix` (bundles, .json) or `afb` (Attack Flow Builder files).
+        #[arg(long, value_enum, default_value_t = SynthFormatArg::Stix)]
+        format: SynthFormatArg,
+        /// The folder to write into.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Check files against the rules of the official Attack Flow validator: the JSON Schemas,
     /// the bundle rules and the graph rules (translated for .afb and legacy files).
     #[command(
@@ -282,6 +301,12 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SynthFormatArg {
+    Stix,
+    Afb,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -642,6 +667,28 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Synth {
+            flows,
+            seed,
+            format,
+            out,
+        } => {
+            let format = match format {
+                SynthFormatArg::Stix => flowkg::synth::SynthFormat::Stix,
+                SynthFormatArg::Afb => flowkg::synth::SynthFormat::Afb,
+            };
+            let progress = progress_bar(flows, "generating");
+            let bytes = flowkg::synth::write_corpus(&out, flows, seed, format, &|n| {
+                progress.inc(n);
+            })?;
+            progress.finish_and_clear();
+            eprintln!(
+                "wrote {flows} flow(s), {:.1} MB, into {}",
+                bytes as f64 / 1e6,
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Validate {
             paths,
             format,
@@ -884,10 +931,8 @@ fn options(input: &InputArgs) -> Result<(ReadOptions, MapOptions), Error> {
     Ok((ReadOptions::new().with_strict(input.strict), map))
 }
 
-/// How many mapped flows to hold before writing them to the store.
-const WRITE_BATCH: usize = 256;
-
 /// Loads the flows below `paths`; returns whether every file loaded, and how many flows did.
+/// Files are read and mapped on worker threads while the store loads the flows before them.
 fn load(
     store: &FlowStore,
     paths: &[PathBuf],
@@ -901,15 +946,10 @@ fn load(
         source,
     })?;
     let progress = progress_bar(files.len() as u64, "loading");
-    let mut pending: Vec<MappedFlow> = Vec::new();
-    let (mut ok, mut loaded) = (true, 0);
-    let write = |pending: &mut Vec<MappedFlow>| -> Result<usize, Error> {
-        store.load_all(pending, &|_| {})?;
-        let n = pending.len();
-        pending.clear();
-        Ok(n)
-    };
-    for outcome in Inputs::new(files, &read, &map) {
+    let mut loader = store.loader(files.len());
+    let mut ok = true;
+    let workers = flowkg::pipeline::default_workers();
+    let streamed = for_each_parallel(files, &read, &map, workers, |outcome| {
         progress.inc(1);
         match outcome {
             Outcome::Mapped { flow, mapped } => {
@@ -920,27 +960,24 @@ fn load(
                         }
                     }
                 }
-                pending.push(mapped);
-                if pending.len() >= WRITE_BATCH {
-                    loaded += write(&mut pending)?;
-                }
+                loader.add(mapped)?;
             }
             Outcome::Skipped { path, reason } => {
                 if !input.quiet {
                     progress.suspend(|| eprintln!("{}: notice: skipped, {reason}", path.display()));
                 }
             }
-            Outcome::Failed { path, error } => {
+            Outcome::Failed { error, .. } => {
                 progress.suspend(|| eprintln!("flowkg: {error}"));
-                let _ = path;
                 ok = false;
-                if !keep_going {
-                    break;
-                }
+                return Ok(keep_going);
             }
         }
-    }
-    loaded += write(&mut pending)?;
+        Ok::<_, Error>(true)
+    });
+    // The flows before a failure stay, as whole flows: commit them, then report.
+    let loaded = loader.commit()?;
+    streamed?;
     progress.finish_and_clear();
     Ok((ok, loaded))
 }
@@ -964,8 +1001,7 @@ fn export(
     let ok = match store {
         Some(dir) => {
             let store = FlowStore::open_read_only(dir)?;
-            let quads = store.store().iter().collect::<Result<Vec<_>, _>>()?;
-            writer.write_all(&quads)?;
+            store.for_each_graph(|quads| writer.write_all(quads))?;
             true
         }
         None => for_each_flow(paths, input, false, |_, mapped| {
@@ -1095,7 +1131,10 @@ fn for_each_flow(
         source,
     })?;
     let mut ok = true;
-    for outcome in Inputs::new(files, &read, &map) {
+    let progress = progress_bar(files.len() as u64, "mapping");
+    let workers = flowkg::pipeline::default_workers();
+    for_each_parallel(files, &read, &map, workers, |outcome| {
+        progress.inc(1);
         match outcome {
             Outcome::Mapped { flow, mapped } => {
                 if !input.quiet {
@@ -1105,25 +1144,25 @@ fn for_each_flow(
                         .chain(&mapped.diagnostics)
                         .filter(|d| d.severity >= Severity::Warning)
                     {
-                        eprintln!("{d}");
+                        progress.suspend(|| eprintln!("{d}"));
                     }
                 }
                 each(flow, mapped)?;
             }
             Outcome::Skipped { path, reason } => {
                 if !input.quiet {
-                    eprintln!("{}: notice: skipped, {reason}", path.display());
+                    progress.suspend(|| eprintln!("{}: notice: skipped, {reason}", path.display()));
                 }
             }
             Outcome::Failed { error, .. } => {
-                eprintln!("flowkg: {error}");
+                progress.suspend(|| eprintln!("flowkg: {error}"));
                 ok = false;
-                if !keep_going {
-                    break;
-                }
+                return Ok(keep_going);
             }
         }
-    }
+        Ok::<_, Error>(true)
+    })?;
+    progress.finish_and_clear();
     Ok(ok)
 }
 

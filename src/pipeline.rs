@@ -55,6 +55,74 @@ impl Iterator for Inputs<'_> {
     }
 }
 
+/// How many files each worker may read and map ahead of the consumer.
+const AHEAD: usize = 16;
+
+/// Reads and maps the files on `workers` threads (each taking every `workers`-th file) and
+/// hands the outcomes to `each` in input order, so a consumer (a store's bulk loader, a
+/// writer) works while the next files are parsed. Each worker runs at most a few files ahead:
+/// memory does not grow with the number of files. Stops after `each` returns `Ok(false)` or an
+/// error; the workers then stop too.
+pub fn for_each_parallel<E>(
+    files: Vec<Discovered>,
+    read: &ReadOptions,
+    map: &MapOptions,
+    workers: usize,
+    mut each: impl FnMut(Outcome) -> std::result::Result<bool, E>,
+) -> std::result::Result<(), E> {
+    let workers = workers.max(1).min(files.len().max(1));
+    let total = files.len();
+    if workers == 1 {
+        for file in files {
+            if !each(process(file, read, map))? {
+                break;
+            }
+        }
+        return Ok(());
+    }
+    let mut queues: Vec<Vec<Discovered>> = (0..workers).map(|_| Vec::new()).collect();
+    for (index, file) in files.into_iter().enumerate() {
+        queues[index % workers].push(file);
+    }
+    std::thread::scope(|scope| {
+        let mut receivers = Vec::with_capacity(workers);
+        for queue in queues {
+            let (sender, receiver) = std::sync::mpsc::sync_channel(AHEAD);
+            receivers.push(receiver);
+            scope.spawn(move || {
+                for file in queue {
+                    if sender.send(process(file, read, map)).is_err() {
+                        break; // the consumer stopped
+                    }
+                }
+            });
+        }
+        let mut result = Ok(());
+        for index in 0..total {
+            // A worker that ended early has panicked; the scope re-raises that panic.
+            let Ok(outcome) = receivers[index % workers].recv() else {
+                break;
+            };
+            match each(outcome) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(error) => {
+                    result = Err(error);
+                    break;
+                }
+            }
+        }
+        drop(receivers);
+        result
+    })
+}
+
+/// How many threads to read and map on: the machine's parallelism.
+#[must_use]
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
 /// Reads and maps one discovered file.
 #[must_use]
 pub fn process(file: Discovered, read: &ReadOptions, map: &MapOptions) -> Outcome {

@@ -7,12 +7,20 @@
 use crate::map::MappedFlow;
 use crate::vocab::af;
 use crate::{Error, Result};
-use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, QuadRef};
+use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, QuadRef};
 use oxigraph::store::Store;
 use std::path::Path;
 
 /// Loads with fewer new flows than this go through transactions; more use the bulk loader.
 const DEFAULT_BULK_THRESHOLD: usize = 256;
+
+/// Quads handed to the bulk loader at once: each batch becomes sorted files on a thread of
+/// its own while the next batch fills.
+const BULK_BATCH_QUADS: usize = 500_000;
+
+/// Quads after which a streaming load commits what it has (whole flows only), so a long load
+/// keeps its progress without holding every batch's files until the end.
+const BULK_COMMIT_QUADS: usize = 10_000_000;
 
 /// A store of flows, one named graph each.
 #[derive(Clone)]
@@ -102,14 +110,30 @@ impl FlowStore {
         }
         for chunk in fresh.chunks(self.bulk_threshold) {
             let mut loader = self.store.bulk_loader();
-            for flow in chunk {
-                loader.load_quads(flow.quads.iter().cloned())?;
-            }
+            // One call for the whole chunk: each call ends a batch of its own.
+            loader.load_quads(chunk.iter().flat_map(|flow| flow.quads.iter().cloned()))?;
             loader.commit()?;
             done += chunk.len();
             progress(done);
         }
         Ok(())
+    }
+
+    /// A loader for a stream of flows, of which about `expected` are coming: with at least the
+    /// bulk threshold, flows new to the store go through Oxigraph's bulk loader in large
+    /// batches (committed every few million quads, always at flow boundaries, and at
+    /// [`FlowLoader::commit`]); flows already present, and all flows of small loads, are
+    /// replaced each in its own transaction. Memory is bounded by the batch size, not by the
+    /// number of flows.
+    #[must_use]
+    pub fn loader(&self, expected: usize) -> FlowLoader<'_> {
+        FlowLoader {
+            store: self,
+            bulk: (expected >= self.bulk_threshold).then(|| self.store.bulk_loader()),
+            batch: Vec::new(),
+            uncommitted: 0,
+            flows: 0,
+        }
     }
 
     /// Loads the built-in shared namespaces (ATT&CK ...) into their graphs, unless the store
@@ -230,6 +254,27 @@ impl FlowStore {
         Ok(graphs)
     }
 
+    /// Hands the quads of the store to `each` one graph at a time (the default graph, then
+    /// each named graph), so a whole store is written in memory the size of its largest graph.
+    pub fn for_each_graph(&self, mut each: impl FnMut(&[Quad]) -> Result<()>) -> Result<()> {
+        let default = self
+            .store
+            .quads_for_pattern(None, None, None, Some(GraphNameRef::DefaultGraph))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        if !default.is_empty() {
+            each(&default)?;
+        }
+        for graph in self.store.named_graphs() {
+            let graph = graph?;
+            let quads = self
+                .store
+                .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            each(&quads)?;
+        }
+        Ok(())
+    }
+
     /// Number of quads in the store.
     pub fn len(&self) -> Result<usize> {
         Ok(self.store.len()?)
@@ -245,6 +290,58 @@ impl FlowStore {
         #[cfg(feature = "rocksdb")]
         self.store.flush()?;
         Ok(())
+    }
+}
+
+/// Streams flows into a store; see [`FlowStore::loader`]. Flows added but not committed are
+/// not in the store: [`FlowLoader::commit`] ends every load, also one that stops at a failure.
+pub struct FlowLoader<'s> {
+    store: &'s FlowStore,
+    bulk: Option<oxigraph::store::BulkLoader<'s>>,
+    batch: Vec<oxigraph::model::Quad>,
+    uncommitted: usize,
+    flows: usize,
+}
+
+impl FlowLoader<'_> {
+    /// Adds one flow.
+    pub fn add(&mut self, flow: MappedFlow) -> Result<()> {
+        self.flows += 1;
+        if self.bulk.is_none() || self.store.contains_flow(flow.graph.as_ref())? {
+            return self.store.replace(&flow);
+        }
+        self.batch.extend(flow.quads);
+        if self.batch.len() >= BULK_BATCH_QUADS {
+            self.send_batch()?;
+        }
+        if self.uncommitted >= BULK_COMMIT_QUADS {
+            self.commit_bulk()?;
+            self.bulk = Some(self.store.store.bulk_loader());
+        }
+        Ok(())
+    }
+
+    fn send_batch(&mut self) -> Result<()> {
+        if let Some(bulk) = &mut self.bulk {
+            self.uncommitted += self.batch.len();
+            bulk.load_quads(std::mem::take(&mut self.batch))?;
+        }
+        Ok(())
+    }
+
+    fn commit_bulk(&mut self) -> Result<()> {
+        self.send_batch()?;
+        if let Some(bulk) = self.bulk.take() {
+            bulk.commit()?;
+        }
+        self.uncommitted = 0;
+        Ok(())
+    }
+
+    /// Writes what remains; returns how many flows were added.
+    pub fn commit(mut self) -> Result<usize> {
+        self.commit_bulk()?;
+        Ok(self.flows)
     }
 }
 
