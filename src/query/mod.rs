@@ -132,6 +132,15 @@ pub fn select(store: &Store, query: &str) -> Result<(Vec<String>, Solutions)> {
         .on_store(store)
         .execute()
         .map_err(|e| Error::Query(e.to_string()))?;
+    solution_rows(results, Error::Query)
+}
+
+/// The variables and rows of SELECT results, wherever they were evaluated; `error` wraps a
+/// failure while reading them.
+pub fn solution_rows(
+    results: QueryResults<'_>,
+    error: fn(String) -> Error,
+) -> Result<(Vec<String>, Solutions)> {
     let QueryResults::Solutions(solutions) = results else {
         return Err(Error::Query("not a SELECT query".into()));
     };
@@ -142,7 +151,7 @@ pub fn select(store: &Store, query: &str) -> Result<(Vec<String>, Solutions)> {
         .collect();
     let mut rows = Vec::new();
     for solution in solutions {
-        let solution = solution.map_err(|e| Error::Query(e.to_string()))?;
+        let solution = solution.map_err(|e| error(e.to_string()))?;
         rows.push(solution.values().to_vec());
     }
     Ok((variables, rows))

@@ -88,20 +88,7 @@ pub fn execute(remote: &Remote, endpoint: &str, query: &str) -> Result<QueryResu
 
 /// Runs a SELECT query remotely and returns its rows, like [`crate::query::select`].
 pub fn select(remote: &Remote, endpoint: &str, query: &str) -> Result<(Vec<String>, Solutions)> {
-    let QueryResults::Solutions(solutions) = execute(remote, endpoint, query)? else {
-        return Err(Error::Query("not a SELECT query".into()));
-    };
-    let variables = solutions
-        .variables()
-        .iter()
-        .map(|v| v.as_str().to_owned())
-        .collect();
-    let mut rows = Vec::new();
-    for solution in solutions {
-        let solution = solution.map_err(|e| Error::Remote(e.to_string()))?;
-        rows.push(solution.values().to_vec());
-    }
-    Ok((variables, rows))
+    crate::query::solution_rows(execute(remote, endpoint, query)?, Error::Remote)
 }
 
 #[cfg(test)]

@@ -1,12 +1,11 @@
 //! RDF graph → [`Picture`]: the nodes and edges of flows as the store holds them, and the shared
 //! IRIs (`af:entity`, `af:assetKind`) that join flows.
 
-use super::{Cluster, Edge, EdgeKind, Node, NodeKind, Picture};
+use super::{Cluster, Edge, EdgeKind, Node, NodeKind, Picture, rows};
 use crate::model::ObjectKind;
-use crate::query::select;
 use crate::vocab::af;
 use crate::{Error, FlowStore, Result};
-use oxigraph::model::{NamedNode, NamedNodeRef, Term};
+use oxigraph::model::{NamedNode, NamedNodeRef};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// STIX types that are not drawn: the flow itself (it is the picture), relationships (drawn
@@ -120,22 +119,6 @@ struct FlowPart {
     edges: Vec<Edge>,
     /// (node id, shared IRI) for every `af:entity` and `af:assetKind` of a drawn node.
     shared: Vec<(String, String)>,
-}
-
-fn text(term: Option<&Term>) -> Option<String> {
-    match term? {
-        Term::NamedNode(n) => Some(n.as_str().to_owned()),
-        Term::Literal(l) => Some(l.value().to_owned()),
-        _ => None,
-    }
-}
-
-fn rows(store: &FlowStore, query: &str) -> Result<Vec<Vec<Option<String>>>> {
-    let (_, rows) = select(store.store(), query)?;
-    Ok(rows
-        .iter()
-        .map(|row| row.iter().map(|t| text(t.as_ref())).collect())
-        .collect())
 }
 
 /// What is known of one node, first value of each property.

@@ -5,10 +5,8 @@
 //! parent with their own counts. An action's technique goes under the action's tactic when it
 //! names one, else under every tactic ATT&CK gives the technique.
 
-use super::wrap;
-use crate::query::select;
+use super::{rows, wrap};
 use crate::{FlowStore, Result};
-use oxigraph::model::Term;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
@@ -71,22 +69,6 @@ pub struct Matrix {
     /// How many flows were counted.
     pub flows: usize,
     pub columns: Vec<Column>,
-}
-
-fn text(term: Option<&Term>) -> Option<String> {
-    match term? {
-        Term::NamedNode(n) => Some(n.as_str().to_owned()),
-        Term::Literal(l) => Some(l.value().to_owned()),
-        _ => None,
-    }
-}
-
-fn rows(store: &FlowStore, query: &str) -> Result<Vec<Vec<Option<String>>>> {
-    let (_, rows) = select(store.store(), query)?;
-    Ok(rows
-        .iter()
-        .map(|row| row.iter().map(|t| text(t.as_ref())).collect())
-        .collect())
 }
 
 fn pairs(store: &FlowStore, query: &str) -> Result<Vec<(String, String)>> {

@@ -288,6 +288,24 @@ pub fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     lines
 }
 
+/// An IRI or a literal's text; `None` for anything else or nothing.
+fn text(term: Option<&oxigraph::model::Term>) -> Option<String> {
+    match term? {
+        oxigraph::model::Term::NamedNode(n) => Some(n.as_str().to_owned()),
+        oxigraph::model::Term::Literal(l) => Some(l.value().to_owned()),
+        _ => None,
+    }
+}
+
+/// The rows of a SELECT query on the store, each value as [`text`].
+fn rows(store: &crate::FlowStore, query: &str) -> crate::Result<Vec<Vec<Option<String>>>> {
+    let (_, rows) = crate::query::select(store.store(), query)?;
+    Ok(rows
+        .iter()
+        .map(|row| row.iter().map(|t| text(t.as_ref())).collect())
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::wrap;
