@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use flowkg::export::{QuadWriter, owl, parse_format};
 use flowkg::pipeline::{Outcome, for_each_parallel};
 use flowkg::query::ResultsFormat;
-use flowkg::read::discover;
+use flowkg::read::{Discovered, discover};
 use flowkg::{Error, FlowStore, MapOptions, MappedFlow, ReadOptions, Severity};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use oxigraph::model::Quad;
@@ -939,47 +939,21 @@ fn load(
     input: &InputArgs,
     keep_going: bool,
 ) -> Result<(bool, usize), Error> {
-    let (read, map) = options(input)?;
+    let options = options(input)?;
     store.ensure_namespaces()?;
-    let files = discover(paths).map_err(|source| Error::Io {
-        path: paths.first().cloned().unwrap_or_default(),
-        source,
-    })?;
-    let progress = progress_bar(files.len() as u64, "loading");
+    let files = discover_inputs(paths)?;
     let mut loader = store.loader(files.len());
-    let mut ok = true;
-    let workers = flowkg::pipeline::default_workers();
-    let streamed = for_each_parallel(files, &read, &map, workers, |outcome| {
-        progress.inc(1);
-        match outcome {
-            Outcome::Mapped { flow, mapped } => {
-                if !input.quiet {
-                    for diagnostic in flow.diagnostics.iter().chain(&mapped.diagnostics) {
-                        if diagnostic.severity >= Severity::Warning {
-                            progress.suspend(|| eprintln!("{diagnostic}"));
-                        }
-                    }
-                }
-                loader.add(mapped)?;
-            }
-            Outcome::Skipped { path, reason } => {
-                if !input.quiet {
-                    progress.suspend(|| eprintln!("{}: notice: skipped, {reason}", path.display()));
-                }
-            }
-            Outcome::Failed { error, .. } => {
-                progress.suspend(|| eprintln!("flowkg: {error}"));
-                ok = false;
-                return Ok(keep_going);
-            }
-        }
-        Ok::<_, Error>(true)
-    });
+    let streamed = for_each_file(
+        files,
+        &options,
+        input,
+        keep_going,
+        "loading",
+        |_, mapped| loader.add(mapped),
+    );
     // The flows before a failure stay, as whole flows: commit them, then report.
     let loaded = loader.commit()?;
-    streamed?;
-    progress.finish_and_clear();
-    Ok((ok, loaded))
+    Ok((streamed?, loaded))
 }
 
 fn export(
@@ -1120,20 +1094,45 @@ fn for_each_flow(
     paths: &[PathBuf],
     input: &InputArgs,
     keep_going: bool,
-    mut each: impl FnMut(Box<flowkg::Flow>, MappedFlow) -> Result<(), Error>,
+    each: impl FnMut(Box<flowkg::Flow>, MappedFlow) -> Result<(), Error>,
 ) -> Result<bool, Error> {
     if paths.is_empty() {
         return Err(Error::Export("give input paths or --store DIR".into()));
     }
-    let (read, map) = options(input)?;
-    let files = discover(paths).map_err(|source| Error::Io {
-        path: paths[0].clone(),
+    let options = options(input)?;
+    for_each_file(
+        discover_inputs(paths)?,
+        &options,
+        input,
+        keep_going,
+        "mapping",
+        each,
+    )
+}
+
+/// Every file below `paths`, in a stable order.
+fn discover_inputs(paths: &[PathBuf]) -> Result<Vec<Discovered>, Error> {
+    discover(paths).map_err(|source| Error::Io {
+        path: paths.first().cloned().unwrap_or_default(),
         source,
-    })?;
+    })
+}
+
+/// Reads and maps `files` on worker threads, reporting warnings and skipped files, and hands
+/// each flow to `each` in input order. Stops at the first file that fails unless
+/// `keep_going`; returns whether every file was read.
+fn for_each_file(
+    files: Vec<Discovered>,
+    (read, map): &(ReadOptions, MapOptions),
+    input: &InputArgs,
+    keep_going: bool,
+    message: &'static str,
+    mut each: impl FnMut(Box<flowkg::Flow>, MappedFlow) -> Result<(), Error>,
+) -> Result<bool, Error> {
     let mut ok = true;
-    let progress = progress_bar(files.len() as u64, "mapping");
+    let progress = progress_bar(files.len() as u64, message);
     let workers = flowkg::pipeline::default_workers();
-    for_each_parallel(files, &read, &map, workers, |outcome| {
+    for_each_parallel(files, read, map, workers, |outcome| {
         progress.inc(1);
         match outcome {
             Outcome::Mapped { flow, mapped } => {
