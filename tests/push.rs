@@ -467,6 +467,12 @@ const VIRTUOSO_DIFFERS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Queries Virtuoso 7.2 answers incompletely at times (without marking the answer partial):
+/// `search` has come back with 8 of its 37 rows in some runs and whole in others, the rows
+/// missed being matches inside long descriptions. Its answer must still hold only rows the
+/// embedded store gives.
+const VIRTUOSO_INCOMPLETE: &[&str] = &["search"];
+
 /// Queries not run on Virtuoso 7.2: zero-or-more paths over alternatives
 /// (`(af:effect|af:onTrue|…)*`) between unbound ends give no answer within minutes there
 /// (attack-paths ran past 300 s, choke-points past 30 s; embedded they take about a second).
@@ -538,6 +544,10 @@ fn push_to_virtuoso_with_digest_auth_and_query_it() {
     let unexplained: BTreeMap<_, _> = differences
         .iter()
         .filter(|(name, _)| !known.contains_key(*name))
+        .filter(|(name, difference)| {
+            !(VIRTUOSO_INCOMPLETE.contains(&name.as_str())
+                && difference.ends_with("remote only: []"))
+        })
         .collect();
     assert!(unexplained.is_empty(), "virtuoso: {unexplained:#?}");
     // A difference explained above that is gone should leave the list.
