@@ -4,10 +4,12 @@
 //! - `parse_floor`: every file read and parsed with serde_json into `serde_json::Value`;
 //! - `map_1_thread`: read + map (resolution included) on one thread, quads counted;
 //! - `map_parallel`: the same on the machine's cores, as `flowkg load` and `export` do;
-//! - `load_memory`: read + map + load into an in-memory store, streaming;
-//! - with `--queries STORE`: every library query of `queries/` (as written, defaults bound) on
-//!   that on-disk store, run five times, median latency (a query past 60 s is cancelled and
-//!   reported as such).
+//! - `load_memory`: read + map + load into an in-memory store, streaming (skipped above
+//!   `FLOWKG_BENCH_MEMORY_MAX` flows, default 20,000: 100k flows need ~35 GB in memory);
+//! - with `--queries STORE`: every library query of `queries/` on that on-disk store, run five
+//!   times, median latency (a query past 60 s is cancelled and reported as such). Defaults are
+//!   bound as written, except a `flow` parameter, which gets the name of a flow of the store (the
+//!   defaults name public-corpus flows, absent from a synthetic store).
 //!
 //! Without arguments it reads `FLOWKG_BENCH_DIR`, or generates 1,000 synthetic flows into a
 //! temporary folder.
@@ -30,7 +32,14 @@ fn report(dir: &str, stage: &str, flows: usize, quads: usize, seconds: f64) {
 /// Runs every library query five times on the store; prints the median latency of each.
 fn queries(store: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let store = FlowStore::open_read_only(store)?;
+    let flow_name = first_flow_name(&store)?;
+    eprintln!("queries: flow parameter bound to {flow_name:?}");
     for query in flowkg::query::library::LIBRARY {
+        let text = if query.parameters()?.iter().any(|p| p.name == "flow") {
+            query.bind(&[("flow".to_owned(), flow_name.clone())])?
+        } else {
+            query.text.to_owned()
+        };
         let mut times = Vec::new();
         let mut rows = 0;
         let mut cancelled = false;
@@ -51,7 +60,7 @@ fn queries(store: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
             };
             let start = Instant::now();
             let outcome = (|| -> Result<usize, Box<dyn std::error::Error>> {
-                let prepared = flowkg::query::prepare_with(query.text, Some(token))?;
+                let prepared = flowkg::query::prepare_with(&text, Some(token))?;
                 let mut count = 0;
                 if let oxigraph::sparql::QueryResults::Solutions(solutions) =
                     prepared.on_store(store.store()).execute()?
@@ -87,6 +96,22 @@ fn queries(store: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
+}
+
+/// The name of one flow of the store (the first in the order of the store's answer).
+fn first_flow_name(store: &FlowStore) -> Result<String, Box<dyn std::error::Error>> {
+    let prepared = flowkg::query::prepare_with(
+        "SELECT ?name WHERE { GRAPH ?flow { ?flow a af:Flow ; af:name ?name } } LIMIT 1",
+        None,
+    )?;
+    if let oxigraph::sparql::QueryResults::Solutions(mut solutions) =
+        prepared.on_store(store.store()).execute()?
+        && let Some(solution) = solutions.next()
+        && let Some(oxigraph::model::Term::Literal(name)) = solution?.get("name")
+    {
+        return Ok(name.value().to_owned());
+    }
+    Err("the store holds no named flow".into())
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -170,6 +195,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             start.elapsed().as_secs_f64(),
         );
 
+        let memory_max: usize = std::env::var("FLOWKG_BENCH_MEMORY_MAX")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20_000);
+        if files.len() > memory_max {
+            eprintln!("{name}: load_memory skipped above {memory_max} flows");
+            continue;
+        }
         let start = Instant::now();
         let store = FlowStore::in_memory()?;
         let mut loader = store.loader(files.len());
