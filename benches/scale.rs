@@ -15,6 +15,10 @@
 //! temporary folder.
 
 use flowkg::pipeline::{Outcome, default_workers, for_each_parallel, process};
+
+// The allocator of the `flowkg` command, so that the stages measure what it does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use flowkg::read::discover;
 use flowkg::synth::{SynthFormat, write_corpus};
 use flowkg::{FlowStore, MapOptions, ReadOptions};

@@ -229,6 +229,13 @@ fn attack_paths() {
         .collect();
     assert!(edges.contains(&("T1566.001 Spearphishing Attachment", "T1059.007 JavaScript")));
     assert!(edges.contains(&("condition", "T1486 Data Encrypted for Impact")));
+    // The same flow by its graph IRI: the same edges of that one flow.
+    for flow in &flows {
+        let by_iri = ask(store, "attack-paths", &[("flow", flow)]);
+        let expected = answer.column("flow").iter().filter(|f| *f == flow).count();
+        assert_eq!(by_iri.rows.len(), expected, "{flow}");
+        assert!(by_iri.column("flow").iter().all(|f| f == flow));
+    }
     // Equifax Breach ends in exfiltration, not impact: no path.
     assert!(
         ask(store, "attack-paths", &[("flow", "Equifax Breach")])

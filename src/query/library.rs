@@ -280,6 +280,11 @@ impl LibraryQuery {
                 }
             })?;
         let data = match width {
+            // A flow given by its graph IRI: bound both as text (a name or key) and as the IRI,
+            // so a query looks the flow up by index either way.
+            None if parameter.kind == ParameterKind::Flow && is_flow_iri(value) => {
+                format!(" {} <{value}> ", term(parameter.kind, value).map_err(bad)?)
+            }
             None => format!(" {} ", term(parameter.kind, value).map_err(bad)?),
             Some(width) => {
                 let terms = value
@@ -329,6 +334,12 @@ fn values_clause(text: &str, variable: &str) -> Option<(usize, usize, Option<usi
 }
 
 /// A value as the RDF term its kind calls for.
+/// Whether a flow parameter reads as a graph IRI (`urn:flowkg:flow/…`, `https://…`) rather than
+/// a name such as "APT29: Cozy Bear".
+fn is_flow_iri(value: &str) -> bool {
+    (value.starts_with("urn:") || value.contains("://")) && NamedNode::new(value).is_ok()
+}
+
 fn term(kind: ParameterKind, value: &str) -> Result<Term, String> {
     Ok(match kind {
         ParameterKind::Technique | ParameterKind::Techniques => {
