@@ -45,6 +45,10 @@ enum Command {
         /// Go on past files that fail (they are reported, and the exit code is still 1).
         #[arg(long)]
         keep_going: bool,
+        /// Leave the store uncompacted after a bulk load (faster load, slower queries until
+        /// a later load compacts it).
+        #[arg(long)]
+        no_optimize: bool,
     },
     /// Run a SPARQL 1.1 query over all flows (the default graph is the union of the flows).
     #[command(
@@ -421,10 +425,16 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             store,
             input,
             keep_going,
+            no_optimize,
         } => {
             let store = open_store(store.store.as_deref())?;
-            let (ok, loaded) = load(&store, &paths, &input, keep_going)?;
+            let (ok, loaded, bulk) = load(&store, &paths, &input, keep_going)?;
             store.flush()?;
+            if bulk && !no_optimize {
+                let spinner = spinner("compacting the store for queries");
+                store.optimize()?;
+                spinner.finish_and_clear();
+            }
             if !input.quiet {
                 eprintln!(
                     "loaded {loaded} flow(s); the store holds {} quads",
@@ -470,7 +480,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 (Some(dir), _) => FlowStore::open_read_only(dir)?,
                 (None, false) => {
                     let memory = FlowStore::in_memory()?;
-                    let (ok, _) = load(&memory, &flows, &input, false)?;
+                    let (ok, _, _) = load(&memory, &flows, &input, false)?;
                     if !ok {
                         return Ok(ExitCode::FAILURE);
                     }
@@ -943,11 +953,12 @@ fn load(
     paths: &[PathBuf],
     input: &InputArgs,
     keep_going: bool,
-) -> Result<(bool, usize), Error> {
+) -> Result<(bool, usize, bool), Error> {
     let options = options(input)?;
     store.ensure_namespaces()?;
     let files = discover_inputs(paths)?;
     let mut loader = store.loader(files.len());
+    let bulk = loader.is_bulk();
     let streamed = for_each_file(
         files,
         &options,
@@ -958,7 +969,7 @@ fn load(
     );
     // The flows before a failure stay, as whole flows: commit them, then report.
     let loaded = loader.commit()?;
-    Ok((streamed?, loaded))
+    Ok((streamed?, loaded, bulk))
 }
 
 fn export(
@@ -1168,6 +1179,16 @@ fn for_each_file(
     })?;
     progress.finish_and_clear();
     Ok(ok)
+}
+
+/// A spinner with a message for work of unknown length, on a terminal only.
+fn spinner(message: &'static str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let spinner = ProgressBar::new_spinner().with_message(message);
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
 }
 
 fn progress_bar(len: u64, message: &'static str) -> ProgressBar {

@@ -275,6 +275,15 @@ impl FlowStore {
         Ok(())
     }
 
+    /// Compacts the on-disk store. After a bulk load the data sits in many sorted files that
+    /// every look-up visits, so queries slow down as loads add up (6.5x at 10,000 flows);
+    /// compaction merges them. Takes about half as long as the load; a no-op in memory.
+    pub fn optimize(&self) -> Result<()> {
+        #[cfg(feature = "rocksdb")]
+        self.store.optimize()?;
+        Ok(())
+    }
+
     /// Number of quads in the store.
     pub fn len(&self) -> Result<usize> {
         Ok(self.store.len()?)
@@ -304,6 +313,13 @@ pub struct FlowLoader<'s> {
 }
 
 impl FlowLoader<'_> {
+    /// Whether this load goes through the bulk loader (see [`FlowStore::loader`]): a load after
+    /// which [`FlowStore::optimize`] pays off.
+    #[must_use]
+    pub fn is_bulk(&self) -> bool {
+        self.bulk.is_some()
+    }
+
     /// Adds one flow.
     pub fn add(&mut self, flow: MappedFlow) -> Result<()> {
         self.flows += 1;

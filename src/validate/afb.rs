@@ -136,7 +136,7 @@ fn as_exported(object: &Object) -> Value {
     Value::Object(exported)
 }
 
-use crate::export::stix::builder::CONFIDENCE;
+use crate::export::stix::builder::{CONFIDENCE, hash_dictionary, utc_timestamp};
 
 /// A value as the Builder's publisher writes it: its True/False choices become booleans,
 /// confidence names numbers, hash lists (`[{hash_type, hash_value}]`) dictionaries.
@@ -146,15 +146,7 @@ fn as_published(key: &str, value: &Value) -> Value {
             .iter()
             .find(|(n, _)| n == name)
             .map_or_else(|| value.clone(), |(_, v)| Value::from(*v)),
-        ("hashes", Value::Array(items)) => Value::Object(
-            items
-                .iter()
-                .filter_map(|h| {
-                    let name = h.get("hash_type")?.as_str()?;
-                    Some((name.to_owned(), h.get("hash_value")?.clone()))
-                })
-                .collect(),
-        ),
+        ("hashes", Value::Array(items)) => Value::Object(hash_dictionary(items)),
         // STIX names its booleans `is_…` / `can_…`; the Builder offers them as a True/False
         // choice and publishes booleans.
         (_, Value::String(s))
@@ -176,18 +168,14 @@ fn as_published(key: &str, value: &Value) -> Value {
     }
 }
 
-/// A date-time with a UTC offset, in UTC with milliseconds, as the publisher writes dates;
-/// `None` for anything else.
+/// A date-time with a UTC offset other than Z, in UTC with milliseconds, as the publisher
+/// writes dates; `None` for anything else.
 fn in_utc(text: &str) -> Option<String> {
     use oxsdatatypes::{DateTime, TimezoneOffset};
-    let local: DateTime = text.parse().ok()?;
-    local
-        .timezone_offset()
-        .filter(|o| *o != TimezoneOffset::UTC)?;
-    let utc = local.adjust(Some(TimezoneOffset::UTC))?.to_string();
-    let stem = utc.strip_suffix('Z')?;
-    let (whole, fraction) = stem.split_once('.').unwrap_or((stem, ""));
-    Some(format!("{whole}.{:0<3}Z", fraction))
+    let offset = text.parse::<DateTime>().ok()?.timezone_offset()?;
+    (offset != TimezoneOffset::UTC)
+        .then(|| utc_timestamp(text))
+        .flatten()
 }
 
 /// A pointer into the `.afb` file for a violation at `inner` (a pointer into the exported

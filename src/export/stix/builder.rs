@@ -244,13 +244,7 @@ fn builder_values(stix_type: &str, properties: &mut Map<String, Value>) {
                 *text = text.to_lowercase();
             }
             Value::Array(rows) if key == "hashes" => {
-                let hashes: Map<String, Value> = rows
-                    .iter()
-                    .filter_map(|row| {
-                        let kind = row.get("hash_type")?.as_str()?;
-                        Some((kind.to_owned(), row.get("hash_value")?.clone()))
-                    })
-                    .collect();
+                let hashes = hash_dictionary(rows);
                 if !hashes.is_empty() {
                     *value = Value::Object(hashes);
                 }
@@ -258,6 +252,16 @@ fn builder_values(stix_type: &str, properties: &mut Map<String, Value>) {
             _ => {}
         }
     }
+}
+
+/// The Builder's list of `{hash_type, hash_value}` rows as the STIX `hashes` dictionary.
+pub(crate) fn hash_dictionary(rows: &[Value]) -> Map<String, Value> {
+    rows.iter()
+        .filter_map(|row| {
+            let kind = row.get("hash_type")?.as_str()?;
+            Some((kind.to_owned(), row.get("hash_value")?.clone()))
+        })
+        .collect()
 }
 
 /// The Builder's confidence choices and the STIX confidence values it writes for them.
@@ -334,7 +338,7 @@ fn start_refs(flow: &Flow) -> Vec<String> {
 }
 
 /// A timestamp with an offset as the same instant in UTC, in STIX's form.
-fn utc_timestamp(text: &str) -> Option<String> {
+pub(crate) fn utc_timestamp(text: &str) -> Option<String> {
     let instant = oxsdatatypes::DateTime::from_str(text).ok()?;
     let utc = instant.adjust(Some(oxsdatatypes::TimezoneOffset::UTC))?;
     stix_timestamp(&utc.to_string())
