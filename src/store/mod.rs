@@ -133,6 +133,7 @@ impl FlowStore {
             batch: Vec::new(),
             uncommitted: 0,
             flows: 0,
+            present: None,
         }
     }
 
@@ -310,6 +311,10 @@ pub struct FlowLoader<'s> {
     batch: Vec<oxigraph::model::Quad>,
     uncommitted: usize,
     flows: usize,
+    /// The flow graphs in the store when the bulk load began, read once, and those it added: a
+    /// new flow is told from a replacement without a look-up per flow in a store the load
+    /// leaves uncompacted.
+    present: Option<std::collections::HashSet<NamedNode>>,
 }
 
 impl FlowLoader<'_> {
@@ -323,7 +328,7 @@ impl FlowLoader<'_> {
     /// Adds one flow.
     pub fn add(&mut self, flow: MappedFlow) -> Result<()> {
         self.flows += 1;
-        if self.bulk.is_none() || self.store.contains_flow(flow.graph.as_ref())? {
+        if self.bulk.is_none() || !self.present()?.insert(flow.graph.clone()) {
             return self.store.replace(&flow);
         }
         self.batch.extend(flow.quads);
@@ -335,6 +340,19 @@ impl FlowLoader<'_> {
             self.bulk = Some(self.store.store.bulk_loader());
         }
         Ok(())
+    }
+
+    fn present(&mut self) -> Result<&mut std::collections::HashSet<NamedNode>> {
+        if self.present.is_none() {
+            let mut present = std::collections::HashSet::new();
+            for graph in self.store.store.named_graphs() {
+                if let NamedOrBlankNode::NamedNode(graph) = graph? {
+                    present.insert(graph);
+                }
+            }
+            self.present = Some(present);
+        }
+        Ok(self.present.get_or_insert_default())
     }
 
     fn send_batch(&mut self) -> Result<()> {
