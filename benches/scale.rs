@@ -15,15 +15,15 @@
 //! temporary folder.
 
 use flowkg::pipeline::{Outcome, default_workers, for_each_parallel, process};
-
-// The allocator of the `flowkg` command, so that the stages measure what it does.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use flowkg::read::discover;
 use flowkg::synth::{SynthFormat, write_corpus};
 use flowkg::{FlowStore, MapOptions, ReadOptions};
 use std::path::PathBuf;
 use std::time::Instant;
+
+// The allocator of the `flowkg` command, so that the stages measure what it does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn report(dir: &str, stage: &str, flows: usize, quads: usize, seconds: f64) {
     println!(
@@ -104,18 +104,14 @@ fn queries(store: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
 
 /// The name of one flow of the store (the first in the order of the store's answer).
 fn first_flow_name(store: &FlowStore) -> Result<String, Box<dyn std::error::Error>> {
-    let prepared = flowkg::query::prepare_with(
+    let (_, rows) = flowkg::query::select(
+        store.store(),
         "SELECT ?name WHERE { GRAPH ?flow { ?flow a af:Flow ; af:name ?name } } LIMIT 1",
-        None,
     )?;
-    if let oxigraph::sparql::QueryResults::Solutions(mut solutions) =
-        prepared.on_store(store.store()).execute()?
-        && let Some(solution) = solutions.next()
-        && let Some(oxigraph::model::Term::Literal(name)) = solution?.get("name")
-    {
-        return Ok(name.value().to_owned());
+    match rows.first().and_then(|row| row.first()) {
+        Some(Some(oxigraph::model::Term::Literal(name))) => Ok(name.value().to_owned()),
+        _ => Err("the store holds no named flow".into()),
     }
-    Err("the store holds no named flow".into())
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

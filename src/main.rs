@@ -1,11 +1,6 @@
 //! The `flowkg` command: a thin shell over the library.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-
-/// Mapping makes and drops many small strings (IRIs, literals) per quad; mimalloc serves them
-/// faster than glibc's allocator, above all from several threads at once.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use flowkg::export::{QuadWriter, owl, parse_format};
 use flowkg::pipeline::{Outcome, for_each_parallel};
 use flowkg::query::ResultsFormat;
@@ -16,6 +11,11 @@ use oxigraph::model::Quad;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// Mapping makes and drops many small strings (IRIs, literals) per quad; mimalloc serves them
+/// faster than glibc's allocator, above all from several threads at once.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -428,13 +428,8 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             no_optimize,
         } => {
             let store = open_store(store.store.as_deref())?;
-            let (ok, loaded, bulk) = load(&store, &paths, &input, keep_going)?;
+            let (ok, loaded) = load(&store, &paths, &input, keep_going, !no_optimize)?;
             store.flush()?;
-            if bulk && !no_optimize {
-                let spinner = spinner("compacting the store for queries");
-                store.optimize()?;
-                spinner.finish_and_clear();
-            }
             if !input.quiet {
                 eprintln!(
                     "loaded {loaded} flow(s); the store holds {} quads",
@@ -480,7 +475,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 (Some(dir), _) => FlowStore::open_read_only(dir)?,
                 (None, false) => {
                     let memory = FlowStore::in_memory()?;
-                    let (ok, _, _) = load(&memory, &flows, &input, false)?;
+                    let (ok, _) = load(&memory, &flows, &input, false, false)?;
                     if !ok {
                         return Ok(ExitCode::FAILURE);
                     }
@@ -612,7 +607,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 Some(dir) => FlowStore::open_read_only(dir)?,
                 None => {
                     let memory = FlowStore::in_memory()?;
-                    if !load(&memory, &flows, &input, false)?.0 {
+                    if !load(&memory, &flows, &input, false, false)?.0 {
                         return Ok(ExitCode::FAILURE);
                     }
                     memory
@@ -636,7 +631,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 Some(dir) => FlowStore::open(dir)?,
                 None => {
                     let memory = FlowStore::in_memory()?;
-                    if !load(&memory, &flows, &input, false)?.0 {
+                    if !load(&memory, &flows, &input, false, false)?.0 {
                         return Ok(ExitCode::FAILURE);
                     }
                     memory
@@ -726,7 +721,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                         return Err(Error::Render("give input paths or --store DIR".into()));
                     }
                     let memory = FlowStore::in_memory()?;
-                    if !load(&memory, &paths, &input, false)?.0 {
+                    if !load(&memory, &paths, &input, false, false)?.0 {
                         return Ok(ExitCode::FAILURE);
                     }
                     memory
@@ -948,12 +943,14 @@ fn options(input: &InputArgs) -> Result<(ReadOptions, MapOptions), Error> {
 
 /// Loads the flows below `paths`; returns whether every file loaded, and how many flows did.
 /// Files are read and mapped on worker threads while the store loads the flows before them.
+/// With `optimize`, a bulk load ends by compacting the store ([`FlowStore::optimize`]).
 fn load(
     store: &FlowStore,
     paths: &[PathBuf],
     input: &InputArgs,
     keep_going: bool,
-) -> Result<(bool, usize, bool), Error> {
+    optimize: bool,
+) -> Result<(bool, usize), Error> {
     let options = options(input)?;
     store.ensure_namespaces()?;
     let files = discover_inputs(paths)?;
@@ -969,7 +966,13 @@ fn load(
     );
     // The flows before a failure stay, as whole flows: commit them, then report.
     let loaded = loader.commit()?;
-    Ok((streamed?, loaded, bulk))
+    let ok = streamed?;
+    if bulk && optimize {
+        let spinner = spinner("compacting the store for queries");
+        store.optimize()?;
+        spinner.finish_and_clear();
+    }
+    Ok((ok, loaded))
 }
 
 fn export(

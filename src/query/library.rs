@@ -280,12 +280,13 @@ impl LibraryQuery {
                 }
             })?;
         let data = match width {
-            // A flow given by its graph IRI: bound both as text (a name or key) and as the IRI,
-            // so a query looks the flow up by index either way.
-            None if parameter.kind == ParameterKind::Flow && is_flow_iri(value) => {
-                format!(" {} <{value}> ", term(parameter.kind, value).map_err(bad)?)
+            None => {
+                let mut rows = String::from(" ");
+                for term in alternatives(parameter.kind, value).map_err(bad)? {
+                    write!(rows, "{term} ").map_err(|e| bad(e.to_string()))?;
+                }
+                rows
             }
-            None => format!(" {} ", term(parameter.kind, value).map_err(bad)?),
             Some(width) => {
                 let terms = value
                     .split(',')
@@ -333,13 +334,21 @@ fn values_clause(text: &str, variable: &str) -> Option<(usize, usize, Option<usi
     Some((open + 1, end, Some(width)))
 }
 
-/// A value as the RDF term its kind calls for.
-/// Whether a flow parameter reads as a graph IRI (`urn:flowkg:flow/…`, `https://…`) rather than
-/// a name such as "APT29: Cozy Bear".
-fn is_flow_iri(value: &str) -> bool {
-    (value.starts_with("urn:") || value.contains("://")) && NamedNode::new(value).is_ok()
+/// The terms a single-valued parameter binds, one `VALUES` row each: its term, and for a flow
+/// given by its graph IRI (`urn:flowkg:flow/…`, `https://…`, not a name such as "APT29: Cozy
+/// Bear") also the IRI, so that a query finds the flow by index as a name, a key or a graph.
+fn alternatives(kind: ParameterKind, value: &str) -> Result<Vec<Term>, String> {
+    let mut terms = vec![term(kind, value)?];
+    if kind == ParameterKind::Flow
+        && (value.starts_with("urn:") || value.contains("://"))
+        && let Ok(iri) = NamedNode::new(value)
+    {
+        terms.push(iri.into());
+    }
+    Ok(terms)
 }
 
+/// A value as the RDF term its kind calls for.
 fn term(kind: ParameterKind, value: &str) -> Result<Term, String> {
     Ok(match kind {
         ParameterKind::Technique | ParameterKind::Techniques => {
