@@ -3,8 +3,8 @@
 
 The same mapping flowkg applies to STIX bundles (one named graph per flow, a node per object
 under the flow's IRI, af:/prop: properties, nested dictionaries as af:Structure nodes, typed
-literals, technique IRIs with their parents, relationship nodes with the direct edge, entity
-resolution of software by name, CVEs by id and observables by their deterministic STIX id),
+literals, technique IRIs with their parents, relationship nodes with the direct edge, action
+succession (af:followedBy), entity resolution of software by name, CVEs by id and observables by their deterministic STIX id),
 written plainly and reasonably fast: json.load, one pass per object, terms cached.
 
 Usage:
@@ -166,6 +166,23 @@ def map_file(path, terms, out):
             s = terms.named(shared)
             add((node, terms.named(AF + "entity"), s, graph))
             add((node, terms.named(OWL_SAME_AS), s, graph))
+    # Action succession (af:followedBy): the next actions past operators and conditions.
+    after = {o["id"]: [r for k in ("effect_refs", "on_true_refs", "on_false_refs") for r in o.get(k, ())]
+             for o in objects}
+    followed_by = terms.named(AF + "followedBy")
+    for o in objects:
+        if o["type"] != "attack-action":
+            continue
+        seen, pending = set(), list(after[o["id"]])
+        while pending:
+            n = pending.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            if n.startswith("attack-action--"):
+                add((node_of(o["id"]), followed_by, node_of(n), graph))
+            else:
+                pending.extend(after.get(n, ()))
     document = iri(base + "/document")
     add((graph, terms.named(AF + "document"), document, graph))
     add((document, terms.named(AF + "sourcePath"), terms.literal(os.path.abspath(path)), graph))

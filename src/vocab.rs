@@ -135,6 +135,9 @@ pub mod af {
         /// Action → its technique and, for a sub-technique, also the parent technique
         /// (materialised so sub-technique-aware questions are plain joins).
         TECHNIQUE_OR_PARENT = "techniqueOrParent";
+        /// Action → an action that comes right after it, with only operators, conditions or
+        /// (legacy) assets between (materialised so sequence questions are plain joins).
+        FOLLOWED_BY = "followedBy";
 
         // Resolution.
         /// Node → the shared entity it is (same software, vulnerability, actor, campaign or

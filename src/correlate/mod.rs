@@ -217,20 +217,8 @@ const ACTIONS: &str = "SELECT ?flow ?name ?action ?technique ?tactic ?used WHERE
   BIND(COALESCE(?replacement, ?used) AS ?technique)
 }";
 
-const NEXT: &str = "SELECT DISTINCT ?flow ?action ?following WHERE { GRAPH ?flow {
-  ?action a af:Action ; (af:effect|af:provides) ?m1 .
-  { ?m1 a af:Action . BIND(?m1 AS ?following) }
-  UNION { ?m1 (af:effect|af:onTrue|af:onFalse|af:requiredBy) ?following .
-          FILTER NOT EXISTS { ?m1 a af:Action } }
-  UNION { ?m1 (af:effect|af:onTrue|af:onFalse|af:requiredBy) ?m2 .
-          ?m2 (af:effect|af:onTrue|af:onFalse|af:requiredBy) ?following .
-          FILTER NOT EXISTS { ?m1 a af:Action } FILTER NOT EXISTS { ?m2 a af:Action } }
-  UNION { ?m1 (af:effect|af:onTrue|af:onFalse|af:requiredBy) ?m2 .
-          ?m2 (af:effect|af:onTrue|af:onFalse|af:requiredBy) ?m3 .
-          ?m3 (af:effect|af:onTrue|af:onFalse|af:requiredBy) ?following .
-          FILTER NOT EXISTS { ?m1 a af:Action } FILTER NOT EXISTS { ?m2 a af:Action }
-          FILTER NOT EXISTS { ?m3 a af:Action } }
-  ?following a af:Action } }";
+const NEXT: &str = "SELECT ?flow ?action ?following WHERE {
+  GRAPH ?flow { ?action af:followedBy ?following } }";
 
 /// Actions reachable from `from` along next-action edges (not `from` itself unless on a cycle).
 fn reachable(graph: &FlowGraph, from: &str) -> HashSet<String> {

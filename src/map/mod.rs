@@ -5,12 +5,15 @@
 //! (the source's own property name) for all others, so nothing is dropped. References become
 //! IRIs of nodes of the same flow; nested dictionaries become `af:Structure` nodes with IRIs
 //! derived from their place, never blank nodes. Relationships and legacy statements are kept as
-//! nodes and also materialised as direct edges, so queries are plain joins.
+//! nodes and also materialised as direct edges, and each action is linked to the actions that
+//! come right after it (`af:followedBy`), so queries are plain joins.
 
 mod iri;
+mod succession;
 mod technique;
 
 pub use iri::{escape_segment, unescape_segment};
+pub use succession::{FLOW_EDGES, followed_by};
 pub use technique::{Framework, TechniqueId, find_ids};
 
 use crate::Error;
@@ -106,6 +109,9 @@ pub fn map_flow(flow: &Flow, options: &MapOptions) -> Result<MappedFlow, Error> 
     mapper.assign_iris(&graph)?;
     for object in &flow.objects {
         mapper.map_object(object)?;
+    }
+    for (action, next) in followed_by(&mapper.quads) {
+        mapper.emit(&action, af::FOLLOWED_BY, next);
     }
     mapper.map_document(&graph)?;
     let decisions = options
