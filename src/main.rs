@@ -7,7 +7,7 @@ use flowkg::query::ResultsFormat;
 use flowkg::read::{Discovered, discover};
 use flowkg::{Error, FlowStore, MapOptions, MappedFlow, ReadOptions, Severity};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use oxigraph::model::Quad;
+use oxigraph::model::{NamedNode, Quad};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -511,6 +511,13 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             "--builder-compat applies to --format stix only".into(),
         )),
         Command::Export {
+            owl: true,
+            flow: Some(_),
+            ..
+        } => Err(Error::Export(
+            "--flow does not apply to --owl: the OWL view is of the whole store".into(),
+        )),
+        Command::Export {
             paths,
             format,
             store,
@@ -540,10 +547,18 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             paths,
             format,
             store,
+            flow,
             output,
             input,
             ..
-        } => export(&paths, &format, store.as_deref(), output.as_deref(), &input),
+        } => export(
+            &paths,
+            &format,
+            store.as_deref(),
+            flow.as_deref(),
+            output.as_deref(),
+            &input,
+        ),
         Command::Resolve {
             paths,
             format,
@@ -979,6 +994,7 @@ fn export(
     paths: &[PathBuf],
     format: &str,
     store: Option<&Path>,
+    flow: Option<&str>,
     output: Option<&Path>,
     input: &InputArgs,
 ) -> Result<ExitCode, Error> {
@@ -994,7 +1010,14 @@ fn export(
     let ok = match store {
         Some(dir) => {
             let store = FlowStore::open_read_only(dir)?;
-            store.for_each_graph(|quads| writer.write_all(quads))?;
+            match flow {
+                Some(name) => {
+                    for graph in named_flows(&store, dir, name)? {
+                        writer.write_all(&store.graph_quads(graph.as_ref())?)?;
+                    }
+                }
+                None => store.for_each_graph(|quads| writer.write_all(quads))?,
+            }
             true
         }
         None => for_each_flow(paths, input, false, |_, mapped| {
@@ -1006,6 +1029,19 @@ fn export(
         source,
     })?;
     Ok(exit(ok))
+}
+
+/// The graphs of the flow `--flow` names (file path, flow key, graph IRI or flow id).
+fn named_flows(store: &FlowStore, dir: &Path, name: &str) -> Result<Vec<NamedNode>, Error> {
+    let what = std::fs::canonicalize(name).map_or(name.to_owned(), |p| p.display().to_string());
+    let graphs = store.find(&what)?;
+    if graphs.is_empty() {
+        return Err(Error::Export(format!(
+            "{name}: no such flow in {}",
+            dir.display()
+        )));
+    }
+    Ok(graphs)
 }
 
 /// `export --format stix`: flows read back from RDF into bundles.
@@ -1031,18 +1067,7 @@ fn export_stix(
     if let Some(dir) = store {
         let store = FlowStore::open_read_only(dir)?;
         let graphs = match flow {
-            Some(name) => {
-                let what = std::fs::canonicalize(name)
-                    .map_or(name.to_owned(), |p| p.display().to_string());
-                let graphs = store.find(&what)?;
-                if graphs.is_empty() {
-                    return Err(Error::Export(format!(
-                        "{name}: no such flow in {}",
-                        dir.display()
-                    )));
-                }
-                graphs
-            }
+            Some(name) => named_flows(&store, dir, name)?,
             None => store.flows()?.into_iter().map(|f| f.graph).collect(),
         };
         for graph in graphs {

@@ -12,6 +12,7 @@ use flowkg::model::Flow;
 use flowkg::reverse::{read_stored, reverse_flow};
 use flowkg::{FlowStore, MapOptions, ReadOptions, map_flow, read_file};
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -290,6 +291,66 @@ fn export_stix_from_a_file_and_from_a_store_agree() {
     ]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-flow: no such flow"));
+}
+
+#[test]
+fn export_of_one_stored_flow_as_rdf_is_that_flow_alone() {
+    let (first, second) = (fixture("minimal.json"), fixture("minimal.afb"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("kg");
+    let store_text = store.to_str().unwrap();
+    let load = flowkg(&[
+        "load",
+        "-q",
+        "--store",
+        store_text,
+        first.to_str().unwrap(),
+        second.to_str().unwrap(),
+    ]);
+    assert!(load.status.success(), "{load:?}");
+    // Oxigraph keeps an xsd:dateTime as its value: `12:00:00.000Z` comes back `12:00:00Z`.
+    let lines = |output: std::process::Output| -> BTreeSet<String> {
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(|line| line.replace(".000Z\"^^", "Z\"^^"))
+            .collect()
+    };
+    let from_file = lines(flowkg(&[
+        "export",
+        "-q",
+        "--format",
+        "nquads",
+        second.to_str().unwrap(),
+    ]));
+    let graph = from_file
+        .iter()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let key_query = format!("SELECT ?k WHERE {{ GRAPH {graph} {{ {graph} af:flowKey ?k }} }}");
+    let key = flowkg(&[
+        "query", "--store", store_text, "--format", "csv", &key_query,
+    ]);
+    let key = String::from_utf8(key.stdout).unwrap();
+    let key = key.lines().nth(1).expect("the flow's key").to_owned();
+    // The same flow by source path, flow key and graph IRI; nothing of the other flow.
+    for name in [
+        second.to_str().unwrap(),
+        &key,
+        graph.trim_matches(['<', '>']),
+    ] {
+        let one = lines(flowkg(&[
+            "export", "--store", store_text, "--format", "nquads", "--flow", name,
+        ]));
+        assert_eq!(one, from_file, "--flow {name}");
+    }
+    let owl = flowkg(&["export", "--store", store_text, "--owl", "--flow", &key]);
+    assert_eq!(owl.status.code(), Some(1), "--flow is refused with --owl");
 }
 
 #[test]

@@ -415,13 +415,21 @@ impl Resolver {
     /// The asset kind a name says a node is, by the kind label its name ends with (the head of
     /// the noun phrase: "Plaintext SSL VPN Credentials" are credentials, not a VPN). When the
     /// name says nothing, or only "server", a short description ("Windows Workstation",
-    /// "File Server; Windows Server 2019") may say it.
+    /// "File Server; Windows Server 2019") may say it; a plain "server" is no kind.
     fn kind_of(
         &self,
         name: Option<&str>,
         description: Option<&str>,
     ) -> Option<(String, &'static str, f32)> {
-        let name_words = name.map(tokens).unwrap_or_default();
+        let mut name_words = name.map(tokens).unwrap_or_default();
+        // "User of Patient Zero workstation" is a user: the head comes before "of".
+        if let Some(of) = name_words
+            .iter()
+            .position(|w| w == "of")
+            .filter(|&at| at > 0)
+        {
+            name_words.truncate(of);
+        }
         let by_name = self.kinds.ending(&name_words);
         let by_description = description.and_then(|d| {
             let clause = tokens(d.split(';').next().unwrap_or(d));
@@ -435,15 +443,18 @@ impl Resolver {
                 .then(|| self.kinds.longest_in(&clause))
                 .flatten()
         });
+        // "Server" alone says nothing of what a server does: the adversary's exfiltration
+        // server and the victim's identity server would share it. Only a more telling kind,
+        // from the name or the description, is stated.
         let generic = |c: &Concept| c.iri.as_str().ends_with("/server");
+        let by_description = by_description.filter(|(c, _)| !generic(c));
         match (by_name, by_description) {
-            (Some((concept, _)), Some((better, _))) if generic(concept) && !generic(better) => {
-                Some((
-                    better.iri.as_str().to_owned(),
-                    "asset-kind-in-description",
-                    0.7,
-                ))
-            }
+            (Some((concept, _)), Some((better, _))) if generic(concept) => Some((
+                better.iri.as_str().to_owned(),
+                "asset-kind-in-description",
+                0.7,
+            )),
+            (Some((concept, _)), None) if generic(concept) => None,
             (Some((concept, len)), _) => {
                 let exact = len == name_words.len();
                 let rule = if exact {
@@ -601,6 +612,36 @@ mod tests {
         assert!(resolver.kinds.concepts.len() > 30);
         assert!(resolver.states.concepts.len() > 5);
         assert!(resolver.software.by_notation("S0002").is_some());
+    }
+
+    #[test]
+    fn asset_kinds_come_from_the_head_of_the_name_and_never_from_a_bare_server() {
+        let resolver = Resolver::from_built_in().unwrap();
+        let kind = |name: &str, description: Option<&str>| {
+            resolver
+                .kind_of(Some(name), description)
+                .map(|(iri, _, _)| iri.rsplit('/').next().unwrap().to_owned())
+        };
+        assert_eq!(
+            kind("Patient Zero Workstation", None).as_deref(),
+            Some("workstation")
+        );
+        // The head of "X of Y" is X: a user, not a workstation.
+        assert_eq!(kind("User of Patient Zero workstation", None), None);
+        // A server whose role nothing says is no kind: it would join unrelated servers.
+        assert_eq!(
+            kind("Servers", Some("Receive sensitive files from victim")),
+            None
+        );
+        assert_eq!(kind("Remote Server", None), None);
+        assert_eq!(
+            kind("QTFILE01", Some("File Server; Windows Server 2019")).as_deref(),
+            Some("file-server")
+        );
+        assert_eq!(
+            kind("Server", Some("Domain Controller")).as_deref(),
+            Some("domain-controller")
+        );
     }
 
     #[test]

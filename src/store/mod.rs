@@ -4,10 +4,12 @@
 //! transaction, so a flow is in the store completely or not at all. Large first-time loads go
 //! through Oxigraph's bulk loader, which is atomic at its commit.
 
+use crate::Result;
 use crate::map::MappedFlow;
-use crate::vocab::af;
-use crate::{Error, Result};
-use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, QuadRef};
+use crate::vocab::{af, std_terms::rdf};
+use oxigraph::model::{
+    GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, QuadRef,
+};
 use oxigraph::store::Store;
 use std::path::Path;
 
@@ -221,38 +223,62 @@ impl FlowStore {
         Ok(flows)
     }
 
-    /// Finds flows by flow key, graph IRI, STIX id of the flow, or source path.
+    /// Finds flows by flow key, graph IRI, STIX id of the flow, or source path: index look-ups,
+    /// so the cost does not grow with the number of flows in the store.
     pub fn find(&self, what: &str) -> Result<Vec<NamedNode>> {
-        // The name is bound with VALUES as an escaped literal: user text never becomes SPARQL.
-        let query = format!(
-            "SELECT DISTINCT ?g WHERE {{ VALUES ?what {{ {what} }} GRAPH ?g {{ ?g a <{flow}> . \
-             OPTIONAL {{ ?g <{key}> ?key }} OPTIONAL {{ ?g <{id}> ?id }} \
-             OPTIONAL {{ ?g <{doc}> ?d . ?d <{path}> ?path }} }} \
-             FILTER(STR(?g) = ?what || ?key = ?what || ?id = ?what || ?path = ?what) }}",
-            what = oxigraph::model::Literal::new_simple_literal(what),
-            flow = af::FLOW.as_str(),
-            key = af::FLOW_KEY.as_str(),
-            id = af::STIX_ID.as_str(),
-            doc = af::DOCUMENT_REF.as_str(),
-            path = af::SOURCE_PATH.as_str(),
-        );
-        let prepared = oxigraph::sparql::SparqlEvaluator::new()
-            .parse_query(&query)
-            .map_err(|e| Error::Query(e.to_string()))?;
-        let results = prepared
-            .on_store(&self.store)
-            .execute()
-            .map_err(|e| Error::Query(e.to_string()))?;
-        let mut graphs = Vec::new();
-        if let oxigraph::sparql::QueryResults::Solutions(solutions) = results {
-            for solution in solutions {
-                let solution = solution.map_err(|e| Error::Query(e.to_string()))?;
-                if let Some(oxigraph::model::Term::NamedNode(g)) = solution.get("g") {
-                    graphs.push(g.clone());
+        let mut graphs: Vec<NamedNode> = Vec::new();
+        let mut add = |graph: NamedNode| {
+            if !graphs.contains(&graph) {
+                graphs.push(graph);
+            }
+        };
+        if let Ok(iri) = NamedNodeRef::new(what) {
+            if self.is_flow(iri)? {
+                add(iri.into_owned());
+            }
+        }
+        let literal = oxigraph::model::LiteralRef::new_simple_literal(what);
+        // The flow key and the flow's STIX id are said of the flow node, in its own graph.
+        for predicate in [af::FLOW_KEY, af::STIX_ID] {
+            for quad in
+                self.store
+                    .quads_for_pattern(None, Some(predicate), Some(literal.into()), None)
+            {
+                let quad = quad?;
+                if let (NamedOrBlankNode::NamedNode(node), GraphName::NamedNode(graph)) =
+                    (&quad.subject, &quad.graph_name)
+                {
+                    if node == graph && self.is_flow(graph.as_ref())? {
+                        add(graph.clone());
+                    }
+                }
+            }
+        }
+        // The source path is said of the flow's document node.
+        for quad in
+            self.store
+                .quads_for_pattern(None, Some(af::SOURCE_PATH), Some(literal.into()), None)
+        {
+            let quad = quad?;
+            if let GraphName::NamedNode(graph) = &quad.graph_name {
+                let document = QuadRef::new(
+                    graph.as_ref(),
+                    af::DOCUMENT_REF,
+                    quad.subject.as_ref(),
+                    GraphNameRef::NamedNode(graph.as_ref()),
+                );
+                if self.store.contains(document)? && self.is_flow(graph.as_ref())? {
+                    add(graph.clone());
                 }
             }
         }
         Ok(graphs)
+    }
+
+    /// Whether a graph holds a flow (a namespace graph does not).
+    fn is_flow(&self, graph: NamedNodeRef<'_>) -> Result<bool> {
+        let flow = QuadRef::new(graph, rdf::TYPE, af::FLOW, GraphNameRef::NamedNode(graph));
+        Ok(self.store.contains(flow)?)
     }
 
     /// Hands the quads of the store to `each` one graph at a time (the default graph, then
