@@ -282,10 +282,12 @@ fn node(id: String, iri: &str, f: &Fields) -> Node {
 }
 
 /// The edges between drawn nodes: flow structure, references, relationships and legacy
-/// statements (the materialised direct edges stand for those).
+/// statements (the materialised direct edges stand for those). Action succession
+/// (`af:followedBy`) is derived from the drawn flow edges, so it is not drawn again.
 fn read_edges(store: &FlowStore, g: &str, ids: &HashMap<String, String>) -> Result<Vec<Edge>> {
     let mut edges = BTreeSet::new();
     let skipped = [
+        af::FOLLOWED_BY,
         af::RELATED_TO,
         af::CREATED_BY,
         af::START,
