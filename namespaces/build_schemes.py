@@ -24,7 +24,6 @@ KINDS = [
     ("sharepoint-server", "SharePoint server", ["SharePoint"], []),
     ("vpn-appliance", "VPN appliance", ["VPN", "SSL VPN", "VPN gateway", "VPN concentrator", "Ivanti Connect Secure", "Pulse Secure"], []),
     ("workstation", "workstation", ["laptop", "personal computer", "PC", "user workstation"], []),
-    ("server", "server", [], []),
     ("linux-server", "Linux server", ["Linux host"], []),
     ("database", "database", ["database server", "SQL server", "DB server"], []),
     ("virtualization-management", "virtualization management server", ["vCenter", "vCenter server", "V-Center server", "hypervisor", "ESXi server", "vSphere"], []),

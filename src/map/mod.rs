@@ -13,7 +13,7 @@ mod succession;
 mod technique;
 
 pub use iri::{escape_segment, unescape_segment};
-pub use succession::{FLOW_EDGES, followed_by};
+use succession::followed_by;
 pub use technique::{Framework, TechniqueId, find_ids};
 
 use crate::Error;

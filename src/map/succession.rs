@@ -11,7 +11,7 @@ use oxigraph::model::{NamedNode, NamedOrBlankNode, Quad, Term};
 use std::collections::{HashMap, HashSet};
 
 /// The edges a flow leads along, from a node to what comes after it.
-pub const FLOW_EDGES: [oxigraph::model::NamedNodeRef<'static>; 5] = [
+const FLOW_EDGES: [oxigraph::model::NamedNodeRef<'static>; 5] = [
     af::EFFECT,
     af::ON_TRUE,
     af::ON_FALSE,
@@ -21,7 +21,7 @@ pub const FLOW_EDGES: [oxigraph::model::NamedNodeRef<'static>; 5] = [
 
 /// The `(action, next action)` pairs of a flow's quads: `next` is reached from `action` along
 /// flow edges with only non-actions between. Pairs come in the order of the quads, each once.
-pub fn followed_by(quads: &[Quad]) -> Vec<(NamedNode, NamedNode)> {
+pub(super) fn followed_by(quads: &[Quad]) -> Vec<(NamedNode, NamedNode)> {
     let mut actions: HashSet<&NamedNode> = HashSet::new();
     let mut after: HashMap<&NamedNode, Vec<&NamedNode>> = HashMap::new();
     let mut order: Vec<&NamedNode> = Vec::new();

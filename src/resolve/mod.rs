@@ -414,8 +414,9 @@ impl Resolver {
 
     /// The asset kind a name says a node is, by the kind label its name ends with (the head of
     /// the noun phrase: "Plaintext SSL VPN Credentials" are credentials, not a VPN). When the
-    /// name says nothing, or only "server", a short description ("Windows Workstation",
-    /// "File Server; Windows Server 2019") may say it; a plain "server" is no kind.
+    /// name names no kind, a short description ("Windows Workstation", "File Server; Windows
+    /// Server 2019") may. The scheme has no bare "server" kind: it would join the adversary's
+    /// exfiltration server with the victim's identity server.
     fn kind_of(
         &self,
         name: Option<&str>,
@@ -443,18 +444,7 @@ impl Resolver {
                 .then(|| self.kinds.longest_in(&clause))
                 .flatten()
         });
-        // "Server" alone says nothing of what a server does: the adversary's exfiltration
-        // server and the victim's identity server would share it. Only a more telling kind,
-        // from the name or the description, is stated.
-        let generic = |c: &Concept| c.iri.as_str().ends_with("/server");
-        let by_description = by_description.filter(|(c, _)| !generic(c));
         match (by_name, by_description) {
-            (Some((concept, _)), Some((better, _))) if generic(concept) => Some((
-                better.iri.as_str().to_owned(),
-                "asset-kind-in-description",
-                0.7,
-            )),
-            (Some((concept, _)), None) if generic(concept) => None,
             (Some((concept, len)), _) => {
                 let exact = len == name_words.len();
                 let rule = if exact {
