@@ -94,7 +94,7 @@ impl FlowStore {
         let mut fresh = Vec::new();
         let mut done = 0;
         for flow in flows {
-            if self.contains_flow(flow.graph.as_ref())? {
+            if self.contains_graph(flow.graph.as_ref())? {
                 self.replace(flow)?;
                 done += 1;
                 progress(done);
@@ -164,8 +164,9 @@ impl FlowStore {
         Ok(loaded)
     }
 
-    /// Whether a flow graph is in the store.
-    pub fn contains_flow(&self, graph: NamedNodeRef<'_>) -> Result<bool> {
+    /// Whether a named graph is in the store: a flow's, or a shared namespace's (see
+    /// [`FlowStore::find`] for flows alone).
+    pub fn contains_graph(&self, graph: NamedNodeRef<'_>) -> Result<bool> {
         Ok(self.store.contains_named_graph(graph)?)
     }
 
@@ -179,7 +180,7 @@ impl FlowStore {
 
     /// Removes a flow's graph; returns whether it was there.
     pub fn remove(&self, graph: NamedNodeRef<'_>) -> Result<bool> {
-        let present = self.contains_flow(graph)?;
+        let present = self.contains_graph(graph)?;
         if present {
             self.store.remove_named_graph(graph)?;
         }
