@@ -178,7 +178,8 @@ impl FlowStore {
             .collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// Removes a flow's graph; returns whether it was there.
+    /// Removes a named graph, a flow's (or a shared namespace's: it is not checked); returns
+    /// whether it was there.
     pub fn remove(&self, graph: NamedNodeRef<'_>) -> Result<bool> {
         let present = self.contains_graph(graph)?;
         if present {
