@@ -3,7 +3,7 @@
 
 The same mapping flowkg applies to STIX bundles (one named graph per flow, a node per object
 under the flow's IRI, af:/prop: properties, nested dictionaries as af:Structure nodes, typed
-literals, technique IRIs with their parents, relationship nodes with the direct edge, action
+literals, technique IRIs with their parents and ATT&CK's replacements, relationship nodes with the direct edge, action
 succession (af:followedBy), entity resolution of software by name, CVEs by id and observables by their deterministic STIX id),
 written plainly and reasonably fast: json.load, one pass per object, terms cached.
 
@@ -50,6 +50,32 @@ OBSERVABLE_KEYS = {"ipv4-addr": "value", "domain-name": "value", "url": "value",
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,}Z$")
 CVE = re.compile(r"CVE[- ]?(\d{4})-(\d{4,})", re.I)
 TECHNIQUE = re.compile(r"^T\d{4}(\.\d{3})?$")
+
+
+def attack_replacements():
+    """ATT&CK's replacements of deprecated techniques, read from the namespace flowkg ships."""
+    text = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../namespaces/attack.ttl")).read()
+    replaced = {}
+    for block in text.split("\n\n"):
+        subject = re.match(r"attack:(T[\d.]+) ", block)
+        if subject:
+            replaced[subject.group(1)] = re.findall(r"dcterms:isReplacedBy attack:(T[\d.]+)", block)
+    return replaced
+
+
+REPLACED_BY = attack_replacements()
+
+
+def counts_as(technique):
+    """The technique, its parent, their replacements and theirs (af:matchesTechnique)."""
+    found, pending = [], [technique]
+    while pending:
+        t = pending.pop()
+        for member in (t, t.split(".")[0]):
+            if member not in found:
+                found.append(member)
+                pending.extend(REPLACED_BY.get(member, ()))
+    return found
 
 
 class Terms:
@@ -147,6 +173,8 @@ def map_file(path, terms, out):
             if "." in technique:
                 parent = terms.named(NS + "attack/" + technique.split(".")[0])
                 add((node, terms.named(AF + "techniqueOrParent"), parent, graph))
+            for counted in counts_as(technique):
+                add((node, terms.named(AF + "matchesTechnique"), terms.named(NS + "attack/" + counted), graph))
         if stix_type == "relationship":
             add((node_of(o["source_ref"]), terms.named(AF + "relatedTo"), node_of(o["target_ref"]), graph))
         # Entity resolution: software by normalised name, CVEs by id, observables by value.

@@ -135,6 +135,10 @@ pub mod af {
         /// Action → its technique and, for a sub-technique, also the parent technique
         /// (materialised so sub-technique-aware questions are plain joins).
         TECHNIQUE_OR_PARENT = "techniqueOrParent";
+        /// Action → every technique it counts as: its own, the parent, the techniques ATT&CK
+        /// replaced either with, and theirs (the `skos:broader` / `dcterms:isReplacedBy`
+        /// closure, materialised so technique questions are index look-ups).
+        MATCHES_TECHNIQUE = "matchesTechnique";
         /// Action → an action that comes right after it, with only operators, conditions or
         /// (legacy) assets between (materialised so sequence questions are plain joins).
         FOLLOWED_BY = "followedBy";

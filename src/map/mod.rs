@@ -530,6 +530,13 @@ impl<'f> Mapper<'f> {
                             NamedNode::new_unchecked(family.iri()),
                         );
                     }
+                    for counted in id.counts_as() {
+                        self.emit(
+                            node,
+                            af::MATCHES_TECHNIQUE,
+                            NamedNode::new_unchecked(counted),
+                        );
+                    }
                 }
                 self.emit(node, predicate, NamedNode::new_unchecked(id.iri()));
             }

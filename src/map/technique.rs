@@ -4,7 +4,42 @@
 //! Repositories"`, `"T1072; T1505; T1203"`. Every well-formed id found in the text gets its
 //! framework's IRI; text with no recognisable id gets none, and the caller reports it.
 
+use crate::namespaces;
 use crate::vocab::ns;
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::{NamedOrBlankNode, Term};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// ATT&CK's replacements of its deprecated and revoked techniques (`dcterms:isReplacedBy` in
+/// `namespaces/attack.ttl`), by technique id.
+static REPLACED_BY: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
+    const IS_REPLACED_BY: &str = "http://purl.org/dc/terms/isReplacedBy";
+    let attack = &namespaces::BUILT_IN[0];
+    let mut replaced_by: HashMap<String, Vec<String>> = HashMap::new();
+    for quad in RdfParser::from_format(RdfFormat::Turtle).for_slice(attack.turtle.as_bytes()) {
+        // The embedded namespace files are parsed by a test; they cannot fail here.
+        let quad = quad.expect("the built-in ATT&CK namespace parses");
+        if quad.predicate.as_str() != IS_REPLACED_BY {
+            continue;
+        }
+        let (NamedOrBlankNode::NamedNode(technique), Term::NamedNode(by)) =
+            (&quad.subject, &quad.object)
+        else {
+            continue;
+        };
+        if let (Some(id), Some(by)) = (
+            technique.as_str().strip_prefix(ns::ATTACK),
+            by.as_str().strip_prefix(ns::ATTACK),
+        ) {
+            replaced_by
+                .entry(id.to_owned())
+                .or_default()
+                .push(by.to_owned());
+        }
+    }
+    replaced_by
+});
 
 /// A framework whose ids flowkg recognises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +86,32 @@ impl TechniqueId {
             }
         }
         family
+    }
+
+    /// The shared IRIs of every technique this id counts as: itself, its parent, the techniques
+    /// ATT&CK replaced either with, and theirs in turn (the closure of `skos:broader` and
+    /// `dcterms:isReplacedBy`), so that a deprecated id in a flow matches its replacement.
+    #[must_use]
+    pub fn counts_as(&self) -> Vec<String> {
+        let mut found: Vec<TechniqueId> = Vec::new();
+        let mut pending = vec![self.clone()];
+        while let Some(id) = pending.pop() {
+            for member in id.with_parent() {
+                if found.contains(&member) {
+                    continue;
+                }
+                if member.framework == Framework::Attack {
+                    for by in REPLACED_BY.get(&member.id).into_iter().flatten() {
+                        pending.push(TechniqueId {
+                            id: by.clone(),
+                            framework: Framework::Attack,
+                        });
+                    }
+                }
+                found.push(member);
+            }
+        }
+        found.iter().map(TechniqueId::iri).collect()
     }
 
     /// The shared IRI of this id.
@@ -157,6 +218,25 @@ mod tests {
             ["https://w3id.org/flowkg/ns/f3/F3.F1002.001"]
         );
         assert_eq!(ids("TA0001"), ["https://w3id.org/flowkg/ns/attack/TA0001"]);
+    }
+
+    #[test]
+    fn deprecated_ids_count_as_their_replacements() {
+        let counts_as = |text: &str| find_ids(text)[0].counts_as();
+        let attack = |id: &str| format!("https://w3id.org/flowkg/ns/attack/{id}");
+        // PowerShell (T1086) was revoked in favour of the sub-technique T1059.001.
+        assert_eq!(
+            counts_as("T1086"),
+            [attack("T1086"), attack("T1059.001"), attack("T1059")]
+        );
+        assert_eq!(
+            counts_as("T1566.001"),
+            [attack("T1566.001"), attack("T1566")]
+        );
+        assert_eq!(
+            counts_as("AML.T0051"),
+            ["https://w3id.org/flowkg/ns/atlas/AML.T0051"]
+        );
     }
 
     #[test]

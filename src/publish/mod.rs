@@ -365,12 +365,14 @@ pub fn usage_counts(store: &Store, site: &Site) -> Result<HashMap<String, u64>> 
         .collect::<Vec<_>>()
         .join(" || ");
     let query = format!(
-        // af:techniqueOrParent repeats af:technique (closure materialised for joins): not a use.
+        // af:techniqueOrParent and af:matchesTechnique repeat af:technique (closures
+        // materialised for joins): not uses.
         "SELECT ?t (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {{ ?s ?t ?o }} UNION \
-         {{ ?s ?p ?t FILTER(?p != <{closure}>) }} }} \
+         {{ ?s ?p ?t FILTER(?p NOT IN (<{parent}>, <{matches}>)) }} }} \
          FILTER(isIRI(?t) && ({filter})) FILTER(?g NOT IN ({})) }} GROUP BY ?t",
         namespace_graphs.join(", "),
-        closure = crate::vocab::af::TECHNIQUE_OR_PARENT.as_str()
+        parent = crate::vocab::af::TECHNIQUE_OR_PARENT.as_str(),
+        matches = crate::vocab::af::MATCHES_TECHNIQUE.as_str()
     );
     let (_, rows) = crate::query::select(store, &query)?;
     let mut counts = HashMap::new();
