@@ -79,6 +79,9 @@ const NOT_A_NOUN_PHRASE: &[&str] = &[
     "for", "from", "to", "contain", "contains", "host", "hosts", "stores", "store", "runs", "run",
 ];
 
+/// Prepositions that end the head of a name ("User of ...", "C2 for ...").
+const HEAD_ENDS_BEFORE: &[&str] = &["of", "for"];
+
 /// Longer conditions are stories: they name many things, not an asset kind.
 const MAX_CONDITION_WORDS: usize = 10;
 
@@ -423,13 +426,23 @@ impl Resolver {
         description: Option<&str>,
     ) -> Option<(String, &'static str, f32)> {
         let mut name_words = name.map(tokens).unwrap_or_default();
-        // "User of Patient Zero workstation" is a user: the head comes before "of".
+        // "User of Patient Zero workstation" is a user, "C2 for Cobalt Strike beacons" a C2
+        // server: the head of a name comes before the preposition that opens its modifier.
         if let Some(of) = name_words
             .iter()
-            .position(|w| w == "of")
+            .position(|w| HEAD_ENDS_BEFORE.contains(&w.as_str()))
             .filter(|&at| at > 0)
         {
             name_words.truncate(of);
+        }
+        // "C2 server 203.0.113.7", "Web server 2": an address or number after the name tells
+        // which one, not what kind.
+        while name_words.len() > 1
+            && name_words
+                .last()
+                .is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
+        {
+            name_words.pop();
         }
         let by_name = self.kinds.ending(&name_words);
         let by_description = description.and_then(|d| {
@@ -616,8 +629,19 @@ mod tests {
             kind("Patient Zero Workstation", None).as_deref(),
             Some("workstation")
         );
-        // The head of "X of Y" is X: a user, not a workstation.
+        // The head of "X of Y" and "X for Y" is X: a user, not a workstation; a C2 server.
         assert_eq!(kind("User of Patient Zero workstation", None), None);
+        assert_eq!(
+            kind("C2 for Cobalt Strike beacons", None).as_deref(),
+            Some("c2-server")
+        );
+        // An address or number after the name says which one, not what kind.
+        assert_eq!(
+            kind("C2 server 203.0.113.7", None).as_deref(),
+            Some("c2-server")
+        );
+        assert_eq!(kind("Web Server 2", None).as_deref(), Some("web-server"));
+        assert_eq!(kind("Server 2019", None), None);
         // A server whose role nothing says is no kind: it would join unrelated servers.
         assert_eq!(
             kind("Servers", Some("Receive sensitive files from victim")),
