@@ -15,9 +15,13 @@ use std::sync::LazyLock;
 /// `namespaces/attack.ttl`), by technique id.
 static REPLACED_BY: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
     const IS_REPLACED_BY: &str = "http://purl.org/dc/terms/isReplacedBy";
-    let attack = &namespaces::BUILT_IN[0];
     let mut replaced_by: HashMap<String, Vec<String>> = HashMap::new();
-    for quad in RdfParser::from_format(RdfFormat::Turtle).for_slice(attack.turtle.as_bytes()) {
+    let attack = namespaces::BUILT_IN
+        .iter()
+        .filter(|n| n.graph == ns::ATTACK);
+    for quad in attack
+        .flat_map(|n| RdfParser::from_format(RdfFormat::Turtle).for_slice(n.turtle.as_bytes()))
+    {
         // The embedded namespace files are parsed by a test; they cannot fail here.
         let quad = quad.expect("the built-in ATT&CK namespace parses");
         if quad.predicate.as_str() != IS_REPLACED_BY {
