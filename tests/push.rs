@@ -101,9 +101,11 @@ struct Target {
 
 impl Target {
     fn remote(&self) -> Remote {
+        // The client's default timeout: Virtuoso's `attack-paths` has taken from well under a
+        // minute to over 120 s on two cores, beside the Oxigraph test.
         let mut options = RemoteOptions::new()
             .with_retries(0, Duration::from_millis(500))
-            .with_timeout(Duration::from_secs(120));
+            .with_timeout(Duration::from_secs(300));
         if let Some(user) = self.user {
             options = options.with_user(user).unwrap();
         }

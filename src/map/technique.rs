@@ -6,7 +6,6 @@
 
 use crate::namespaces;
 use crate::vocab::ns;
-use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::{NamedOrBlankNode, Term};
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -16,30 +15,32 @@ use std::sync::LazyLock;
 static REPLACED_BY: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
     const IS_REPLACED_BY: &str = "http://purl.org/dc/terms/isReplacedBy";
     let mut replaced_by: HashMap<String, Vec<String>> = HashMap::new();
-    let attack = namespaces::BUILT_IN
+    for attack in namespaces::BUILT_IN
         .iter()
-        .filter(|n| n.graph == ns::ATTACK);
-    for quad in attack
-        .flat_map(|n| RdfParser::from_format(RdfFormat::Turtle).for_slice(n.turtle.as_bytes()))
+        .filter(|n| n.graph == ns::ATTACK)
     {
         // The embedded namespace files are parsed by a test; they cannot fail here.
-        let quad = quad.expect("the built-in ATT&CK namespace parses");
-        if quad.predicate.as_str() != IS_REPLACED_BY {
-            continue;
-        }
-        let (NamedOrBlankNode::NamedNode(technique), Term::NamedNode(by)) =
-            (&quad.subject, &quad.object)
-        else {
-            continue;
-        };
-        if let (Some(id), Some(by)) = (
-            technique.as_str().strip_prefix(ns::ATTACK),
-            by.as_str().strip_prefix(ns::ATTACK),
-        ) {
-            replaced_by
-                .entry(id.to_owned())
-                .or_default()
-                .push(by.to_owned());
+        let quads = attack
+            .quads()
+            .expect("the built-in ATT&CK namespace parses");
+        for quad in quads
+            .iter()
+            .filter(|q| q.predicate.as_str() == IS_REPLACED_BY)
+        {
+            let (NamedOrBlankNode::NamedNode(technique), Term::NamedNode(by)) =
+                (&quad.subject, &quad.object)
+            else {
+                continue;
+            };
+            if let (Some(id), Some(by)) = (
+                technique.as_str().strip_prefix(ns::ATTACK),
+                by.as_str().strip_prefix(ns::ATTACK),
+            ) {
+                replaced_by
+                    .entry(id.to_owned())
+                    .or_default()
+                    .push(by.to_owned());
+            }
         }
     }
     replaced_by
