@@ -22,7 +22,7 @@ use crate::{Error, Result};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
-use text::{is_generic, software_core, tokens};
+use text::{is_generic, main_clause, software_core, tokens};
 
 /// How a node relates to the shared IRI it was resolved to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -216,8 +216,9 @@ impl Resolver {
                     if let Some(iri) = infrastructure_address(object) {
                         decide(iri, Relation::SameAs, "address-name", 0.9);
                     }
-                    if let Some((iri, rule, confidence)) =
-                        self.kind_of(object.str("name"), object.str("description"))
+                    if let Some((iri, rule, confidence)) = self
+                        .kind_of(object.str("name"), object.str("description"))
+                        .or_else(|| kind_of_role(object))
                     {
                         decide(iri, Relation::AssetKind, rule, confidence);
                     }
@@ -247,8 +248,9 @@ impl Resolver {
                 // ("Attacker obtained domain admin credentials for ..."); only a short one
                 // names an asset kind plainly enough ("HSE Server is compromised").
                 (ObjectKind::Condition, _) => {
-                    let text = tokens(object.str("description").unwrap_or_default());
-                    if let Some(concept) = self.condition_state(&text) {
+                    let description = object.str("description").unwrap_or_default();
+                    let text = tokens(description);
+                    if let Some(concept) = self.condition_state(description) {
                         decide(
                             concept.iri.as_str().to_owned(),
                             Relation::ExpressesState,
@@ -405,7 +407,10 @@ impl Resolver {
 
     /// The state a condition's sentence states. Knowing of a thing is implied by every other
     /// state, so "Attacker discovers the password and NTLM hash" states credentials obtained.
-    fn condition_state(&self, text: &[String]) -> Option<&Concept> {
+    /// A leading subordinate clause is a circumstance, not the state: "When the task is
+    /// executed, the attacker moves on" states no execution.
+    fn condition_state(&self, description: &str) -> Option<&Concept> {
+        let text = &tokens(main_clause(description));
         let weakest = shared(WEAKEST_STATE);
         let strong = self
             .states
@@ -425,6 +430,8 @@ impl Resolver {
         name: Option<&str>,
         description: Option<&str>,
     ) -> Option<(String, &'static str, f32)> {
+        // "C$\WINDOWS": a path on a Windows share is named by its share.
+        let name = name.map(|name| share_of(name).unwrap_or(name));
         let mut name_words = name.map(tokens).unwrap_or_default();
         // "User of Patient Zero workstation" is a user, "C2 for Cobalt Strike beacons" a C2
         // server: the head of a name comes before the preposition that opens its modifier.
@@ -479,6 +486,50 @@ impl Resolver {
             (None, None) => None,
         }
     }
+}
+
+/// The share a Windows share path names: `C$` in `C$\WINDOWS`, `ADMIN$` in `\\host\ADMIN$\temp`.
+fn share_of(path: &str) -> Option<&str> {
+    if !path.contains('\\') {
+        return None;
+    }
+    path.split('\\')
+        .find(|segment| segment.len() > 1 && segment.ends_with('$'))
+}
+
+/// STIX infrastructure types that name an asset kind on their own. `command-and-control` is not
+/// one: flows give it to any adversary address, the scanner's source as well as the C2 server.
+const ROLE_KINDS: &[(&str, &str)] = &[
+    ("hosting-malware", "asset-kind/malware-hosting"),
+    ("exfiltration", "asset-kind/exfiltration-server"),
+];
+
+/// Infrastructure types that say nothing of the role (who runs it, or that nobody knows).
+const ROLELESS_TYPES: &[&str] = &[
+    "unknown",
+    "red-team-infrastructure",
+    "red-team-model-network",
+];
+
+/// The asset kind of an infrastructure node whose name and description name none, from its one
+/// role-bearing `infrastructure_types` value ("hosting-malware" for a paste URL).
+fn kind_of_role(object: &Object) -> Option<(String, &'static str, f32)> {
+    let roles: Vec<String> = object
+        .properties
+        .get("infrastructure_types")?
+        .as_array()?
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .filter(|role| !ROLELESS_TYPES.contains(&role.as_str()))
+        .collect();
+    let [role] = roles.as_slice() else {
+        return None;
+    };
+    ROLE_KINDS
+        .iter()
+        .find(|(name, _)| name == role)
+        .map(|(_, kind)| (shared(kind), "infrastructure-type", 0.8))
 }
 
 /// Deterministic ids of the flow's observables, references resolved in a second pass.
@@ -656,6 +707,57 @@ mod tests {
             kind("Server", Some("Domain Controller")).as_deref(),
             Some("domain-controller")
         );
+        // A path on a Windows share is named by the share.
+        assert_eq!(kind("D$\\WINDOWS", None).as_deref(), Some("admin-share"));
+        assert_eq!(
+            kind("\\\\fs01\\ADMIN$\\temp", None).as_deref(),
+            Some("admin-share")
+        );
+    }
+
+    #[test]
+    fn an_infrastructure_type_names_a_kind_only_alone_and_only_for_a_role() {
+        let infrastructure = |name: &str, types: &[&str]| Object {
+            id: "infrastructure--1".into(),
+            stix_type: "infrastructure".into(),
+            kind: ObjectKind::Other,
+            properties: serde_json::json!({ "name": name, "infrastructure_types": types })
+                .as_object()
+                .unwrap()
+                .clone(),
+            pointer: String::new(),
+        };
+        let kind = |object: &Object| {
+            kind_of_role(object).map(|(iri, _, _)| iri.rsplit('/').next().unwrap().to_owned())
+        };
+        assert_eq!(
+            kind(&infrastructure(
+                "hxxps://paste.example/x",
+                &["hosting-malware"]
+            ))
+            .as_deref(),
+            Some("malware-hosting")
+        );
+        assert_eq!(
+            kind(&infrastructure(
+                "Remote Server",
+                &["Exfiltration", "unknown"]
+            ))
+            .as_deref(),
+            Some("exfiltration-server")
+        );
+        // Command and control is given to any adversary address; two roles name no one kind.
+        assert_eq!(
+            kind(&infrastructure("IP Address", &["command-and-control"])),
+            None
+        );
+        assert_eq!(
+            kind(&infrastructure(
+                "Stager",
+                &["hosting-malware", "exfiltration"]
+            )),
+            None
+        );
     }
 
     #[test]
@@ -702,7 +804,7 @@ mod tests {
     fn a_condition_states_what_its_sentence_opens_with() {
         let resolver = Resolver::from_built_in().unwrap();
         let state = |text: &str| {
-            resolver.condition_state(&tokens(text)).map(|c| {
+            resolver.condition_state(text).map(|c| {
                 c.iri
                     .as_str()
                     .rsplit('/')
@@ -733,6 +835,11 @@ mod tests {
                 Some("dormant"),
             ),
             ("An antivirus product is running on the host", None),
+            (
+                "When the loader is executed, the intruder moves to the file server",
+                None,
+            ),
+            ("The implant holds 2 encrypted configuration blocks", None),
         ];
         for (text, expected) in cases {
             assert_eq!(state(text).as_deref(), expected, "{text}");

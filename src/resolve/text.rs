@@ -9,6 +9,27 @@ pub fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Words that open a subordinate clause: what follows them up to the first comma is a
+/// circumstance ("When the task is executed, the attacker moves on"), not what a sentence states.
+const SUBORDINATORS: &[&str] = &[
+    "when", "whenever", "after", "once", "if", "while", "before", "upon", "since", "until",
+];
+
+/// The main clause of a sentence: the text after a leading subordinate clause, or all of it.
+#[must_use]
+pub fn main_clause(sentence: &str) -> &str {
+    let trimmed = sentence.trim_start();
+    let first = trimmed
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    match trimmed.split_once(',') {
+        Some((_, rest)) if SUBORDINATORS.contains(&first.as_str()) => rest,
+        _ => sentence,
+    }
+}
+
 /// Folds a plural English noun to its singular; leaves other words alone.
 fn singular(word: &str) -> String {
     if word.len() <= 3 || word.chars().any(|c| c.is_ascii_digit()) {

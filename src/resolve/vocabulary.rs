@@ -170,13 +170,15 @@ pub fn word_tokens(text: &str) -> Vec<String> {
     tokens(text)
 }
 
-/// A one-word participle right after an article and before another word modifies that word
-/// ("the downloaded scripts", "the encrypted user names"): it describes a thing, it states
-/// nothing.
+/// A one-word participle right after an article or a number and before another word modifies
+/// that word ("the downloaded scripts", "XOR 0x67 encrypted user names"): it describes a
+/// thing, it states nothing.
 fn modifies_a_noun(words: &[String], at: usize, len: usize) -> bool {
+    let determiner =
+        |word: &str| matches!(word, "the" | "a" | "an") || word.chars().any(|c| c.is_ascii_digit());
     len == 1
         && words[at].ends_with("ed")
         && at > 0
         && at + 1 < words.len()
-        && matches!(words[at - 1].as_str(), "the" | "a" | "an")
+        && determiner(&words[at - 1])
 }
