@@ -18,12 +18,20 @@ pub fn checked(iri: String) -> Result<NamedNode, Error> {
 /// (spaces, `<`, `"`, newlines, non-ASCII), becomes one safe path segment.
 #[must_use]
 pub fn escape_segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let safe =
+        |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b':');
+    if text.bytes().all(safe) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
     for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b':') {
+        if safe(byte) {
             out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0xF)]));
         }
     }
     out

@@ -410,7 +410,12 @@ impl<'f> Mapper<'f> {
                 &predicate,
                 key,
                 value,
-                &format!("{}/{}", subject.as_str(), escape_segment(key)),
+                // Only a structure or a list becomes a node that needs this IRI.
+                &if value.is_object() || value.is_array() {
+                    format!("{}/{}", subject.as_str(), escape_segment(key))
+                } else {
+                    String::new()
+                },
             )?,
         }
         Ok(())
@@ -440,7 +445,9 @@ impl<'f> Mapper<'f> {
                     .count()
                     <= 1;
                 for (index, item) in items.iter().enumerate() {
-                    let item_path = if single {
+                    let item_path = if !(item.is_object() || item.is_array()) {
+                        String::new()
+                    } else if single {
                         path.to_owned()
                     } else {
                         format!("{path}/{index}")
@@ -738,12 +745,69 @@ fn literal(key: &str, value: &Value) -> Literal {
             Literal::new_typed_literal(n.to_string(), xsd::INTEGER)
         }
         Value::Number(n) => Literal::new_typed_literal(n.to_string(), xsd::DOUBLE),
-        Value::String(s) if is_timestamp_key(key) && stix_timestamp(s).as_deref() == Some(s) => {
+        Value::String(s) if is_timestamp_key(key) && is_stix_timestamp(s) => {
             Literal::new_typed_literal(s, xsd::DATE_TIME)
         }
         Value::String(s) => Literal::new_simple_literal(s),
         other => Literal::new_simple_literal(other.to_string()),
     }
+}
+
+/// Whether `text` is written exactly as [`stix_timestamp`] writes its value. The usual shape,
+/// `YYYY-MM-DDThh:mm:ss.fffZ`, is checked digit by digit; anything else goes through the
+/// `xsd:dateTime` parser.
+#[must_use]
+pub fn is_stix_timestamp(text: &str) -> bool {
+    plain_stix_timestamp(text.as_bytes())
+        || stix_timestamp(text).is_some_and(|canonical| canonical == text)
+}
+
+/// `YYYY-MM-DDThh:mm:ss.fff[fff…]Z` with a real date and time, a year from 1000, three
+/// fraction digits or more with no trailing zero past the third: the canonical STIX form.
+fn plain_stix_timestamp(b: &[u8]) -> bool {
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b.get(range)?.iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let punctuated = b.len() >= 24
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'.'
+        && b[b.len() - 1] == b'Z';
+    if !punctuated {
+        return false;
+    }
+    let fraction = &b[20..b.len() - 1];
+    let fraction_ok = fraction.iter().all(u8::is_ascii_digit)
+        && (fraction.len() == 3 || fraction.last() != Some(&b'0'));
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
+        digits(0..4),
+        digits(5..7),
+        digits(8..10),
+        digits(11..13),
+        digits(14..16),
+        digits(17..19),
+    ) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    fraction_ok
+        && year >= 1000
+        && (1..=12).contains(&month)
+        && (1..=month_days).contains(&day)
+        && hour < 24
+        && minute < 60
+        && second < 60
 }
 
 /// A valid `xsd:dateTime` written the way STIX writes timestamps: its canonical form, in UTC
@@ -759,4 +823,47 @@ pub fn stix_timestamp(lexical: &str) -> Option<String> {
     let padding = 3usize.saturating_sub(fraction);
     let dot = if fraction == 0 { "." } else { "" };
     Some(format!("{body}{dot}{}Z", "0".repeat(padding)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The digit-by-digit check never accepts what the `xsd:dateTime` parser would not write
+    /// back the same way, and it accepts the usual STIX forms.
+    #[test]
+    fn the_quick_timestamp_check_agrees_with_the_parser() {
+        let mut accepted = 0;
+        for year in ["1000", "1900", "2000", "2023", "2024", "2100", "9999"] {
+            for month in 0..=13 {
+                for day in [0, 1, 28, 29, 30, 31, 32] {
+                    for (hour, minute, second) in [
+                        (0, 0, 0),
+                        (23, 59, 59),
+                        (24, 0, 0),
+                        (12, 60, 1),
+                        (12, 1, 60),
+                    ] {
+                        for fraction in [
+                            "000", "120", "5", "50", "500", "5000", "1234", "1230", "000000",
+                        ] {
+                            let text = format!(
+                                "{year}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{fraction}Z"
+                            );
+                            let parsed = stix_timestamp(&text).is_some_and(|c| c == text);
+                            if plain_stix_timestamp(text.as_bytes()) {
+                                assert!(parsed, "{text}");
+                                accepted += 1;
+                            }
+                            assert_eq!(is_stix_timestamp(&text), parsed, "{text}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(accepted > 1000);
+        assert!(is_stix_timestamp("2022-09-02T16:47:05.365Z"));
+        assert!(!is_stix_timestamp("2022-09-02T16:47:05Z"));
+        assert!(!is_stix_timestamp("2022-09-02T16:47:05.36Z"));
+    }
 }

@@ -8,8 +8,11 @@ use std::collections::HashMap;
 
 pub(super) fn read(source: Source, mut document: Map<String, Value>) -> Result<Flow, ReadError> {
     let name = source.name.clone();
-    let items = required_array(&name, &document, "", "objects")?.clone();
-    document.remove("objects");
+    required_array(&name, &document, "", "objects")?;
+    let items = match document.remove("objects") {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    };
     let mut diagnostics = Diagnostics::new(&name);
     let mut objects = Vec::with_capacity(items.len());
     let mut first_at: HashMap<String, usize> = HashMap::new();
@@ -101,18 +104,18 @@ fn check_single_flow(source: &str, objects: &[Object]) -> Result<(), ReadError> 
 /// Deviations from the schema that lose nothing: the values are kept verbatim, the user is told.
 fn warn_lossless_deviations(object: &Object, diagnostics: &mut Diagnostics<'_>) {
     for (key, value) in &object.properties {
-        let at = pointer_push(&object.pointer, key);
+        let at = || pointer_push(&object.pointer, key);
         match value {
             Value::Array(a) if a.is_empty() => {
                 diagnostics.warn(
-                    &at,
+                    &at(),
                     "empty list (the schema asks for at least one item); kept",
                 );
             }
-            Value::Null => diagnostics.warn(&at, "null value (the schema has no null); kept"),
+            Value::Null => diagnostics.warn(&at(), "null value (the schema has no null); kept"),
             Value::String(_) if key == "hashes" => {
                 diagnostics.warn(
-                    &at,
+                    &at(),
                     "hashes as free text instead of a dictionary; kept verbatim",
                 );
             }
