@@ -71,7 +71,7 @@ STATES = [
      ["elevates privileges", "escalated", "SeDebugPrivilege", "SeTcbPrivilege", "administration privileges"]),
     ("lateral-movement", "moved laterally", ["lateral movement", "able to move laterally"], ["move laterally", "moving laterally"]),
     ("user-executed", "opened by the user", ["user execution"],
-     ["user opens", "user clicks", "double-clicks", "user interaction", "users interacted", "user accepted",
+     ["user opens", "user clicks", "double-clicks", "user interaction", "user action", "users interacted", "user accepted",
       "user browses", "file opened", "file is opened", "phishing attempts successful"]),
     ("delivered", "delivered", ["downloaded", "dropped"], ["placed on", "downloads", "is dropped", "has been dropped"]),
     ("executed", "executed", ["runs"], ["executes", "execute", "is executed", "executing"]),

@@ -840,6 +840,14 @@ mod tests {
                 None,
             ),
             ("The implant holds 2 encrypted configuration blocks", None),
+            (
+                "Believing the invoice genuine, the clerk double-clicks the attachment",
+                Some("user-executed"),
+            ),
+            (
+                "User Action: interaction with a chatbot",
+                Some("user-executed"),
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(state(text).as_deref(), expected, "{text}");

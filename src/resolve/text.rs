@@ -15,7 +15,8 @@ const SUBORDINATORS: &[&str] = &[
     "when", "whenever", "after", "once", "if", "while", "before", "upon", "since", "until",
 ];
 
-/// The main clause of a sentence: the text after a leading subordinate clause, or all of it.
+/// The main clause of a sentence: the text after a leading subordinate or participle clause
+/// ("Thinking it is a normal document, the user opens it"), or all of it.
 #[must_use]
 pub fn main_clause(sentence: &str) -> &str {
     let trimmed = sentence.trim_start();
@@ -24,8 +25,9 @@ pub fn main_clause(sentence: &str) -> &str {
         .next()
         .unwrap_or_default()
         .to_lowercase();
+    let participle = first.len() > 4 && first.ends_with("ing");
     match trimmed.split_once(',') {
-        Some((_, rest)) if SUBORDINATORS.contains(&first.as_str()) => rest,
+        Some((_, rest)) if participle || SUBORDINATORS.contains(&first.as_str()) => rest,
         _ => sentence,
     }
 }
