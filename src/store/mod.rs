@@ -13,6 +13,9 @@ use oxigraph::model::{
 use oxigraph::store::Store;
 use std::path::Path;
 
+/// How many graphs each reader of [`FlowStore::for_each_graph`] decodes ahead of the writer.
+const GRAPHS_AHEAD: usize = 4;
+
 /// Loads with fewer new flows than this go through transactions; more use the bulk loader.
 const DEFAULT_BULK_THRESHOLD: usize = 256;
 
@@ -172,10 +175,7 @@ impl FlowStore {
 
     /// The quads of one graph.
     pub fn graph_quads(&self, graph: NamedNodeRef<'_>) -> Result<Vec<oxigraph::model::Quad>> {
-        Ok(self
-            .store
-            .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph)))
-            .collect::<Result<Vec<_>, _>>()?)
+        self.quads_in(GraphNameRef::NamedNode(graph))
     }
 
     /// Removes a named graph, a flow's (or a shared namespace's: it is not checked); returns
@@ -284,24 +284,51 @@ impl FlowStore {
     }
 
     /// Hands the quads of the store to `each` one graph at a time (the default graph, then
-    /// each named graph), so a whole store is written in memory the size of its largest graph.
+    /// each named graph), so a whole store is written in memory the size of a few graphs.
+    /// Decoding a graph's terms is a dictionary look-up per term in RocksDB, so the graphs are
+    /// read on every core, a few ahead, and handed over in order.
     pub fn for_each_graph(&self, mut each: impl FnMut(&[Quad]) -> Result<()>) -> Result<()> {
-        let default = self
-            .store
-            .quads_for_pattern(None, None, None, Some(GraphNameRef::DefaultGraph))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let default = self.quads_in(GraphNameRef::DefaultGraph)?;
         if !default.is_empty() {
             each(&default)?;
         }
-        for graph in self.store.named_graphs() {
-            let graph = graph?;
-            let quads = self
-                .store
-                .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            each(&quads)?;
-        }
-        Ok(())
+        let graphs = self
+            .store
+            .named_graphs()
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let workers = crate::pipeline::default_workers().clamp(1, graphs.len().max(1));
+        std::thread::scope(|scope| {
+            let receivers: Vec<_> = (0..workers)
+                .map(|worker| {
+                    let (sender, receiver) = std::sync::mpsc::sync_channel(GRAPHS_AHEAD);
+                    let graphs = &graphs;
+                    scope.spawn(move || {
+                        for graph in graphs.iter().skip(worker).step_by(workers) {
+                            if sender.send(self.quads_in(graph.as_ref().into())).is_err() {
+                                break; // the consumer stopped
+                            }
+                        }
+                    });
+                    receiver
+                })
+                .collect();
+            for index in 0..graphs.len() {
+                // A reader that ended early has panicked; the scope re-raises that panic.
+                let Ok(quads) = receivers[index % workers].recv() else {
+                    break;
+                };
+                each(&quads?)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Every quad of one graph, the default graph included.
+    fn quads_in(&self, graph: GraphNameRef<'_>) -> Result<Vec<Quad>> {
+        Ok(self
+            .store
+            .quads_for_pattern(None, None, None, Some(graph))
+            .collect::<std::result::Result<Vec<_>, _>>()?)
     }
 
     /// The names of the store's named graphs (flows and namespaces).
