@@ -33,6 +33,20 @@ fn cross_flow_questions_are_plain_joins() {
         flows_with(&store, &format!("{dc} ; af:name \"Domain Controllers\"")),
         1
     );
+    // A condition names assets but is none of them: it expresses a state, it has no kind.
+    assert_eq!(
+        count(
+            &store,
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?c a af:Condition ; af:assetKind ?k } }"
+        ),
+        0
+    );
+    assert!(
+        count(
+            &store,
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?c a af:Condition ; af:expressesState ?s } }"
+        ) > 50
+    );
     // CVE-2022-22960, one flow spelling it "CVE 2022-22960".
     let cve = "?v af:entity <https://w3id.org/flowkg/ns/vulnerability/CVE-2022-22960>";
     assert!(flows_with(&store, cve) >= 2);

@@ -82,7 +82,7 @@ const NOT_A_NOUN_PHRASE: &[&str] = &[
 /// Prepositions that end the head of a name ("User of ...", "C2 for ...").
 const HEAD_ENDS_BEFORE: &[&str] = &["of", "for"];
 
-/// Longer conditions are stories: they name many things, not an asset kind.
+/// Longer conditions are stories: their state is less certain.
 const MAX_CONDITION_WORDS: usize = 10;
 
 /// How far into a condition its state may be stated (the main clause).
@@ -244,9 +244,10 @@ impl Resolver {
                         }
                     }
                 }
-                // Conditions are narrative: the state is what the sentence opens with
-                // ("Attacker obtained domain admin credentials for ..."); only a short one
-                // names an asset kind plainly enough ("HSE Server is compromised").
+                // Conditions are narrative: the state is what the main clause opens with
+                // ("Attacker obtained domain admin credentials for ..."). A condition is no
+                // occurrence of the assets it names, so it gets no asset kind: "The backdoor
+                // contacts the C2 server" is no C2 server.
                 (ObjectKind::Condition, _) => {
                     let description = object.str("description").unwrap_or_default();
                     let text = tokens(description);
@@ -261,17 +262,6 @@ impl Resolver {
                                 0.5
                             },
                         );
-                    }
-                    let short = text.len() <= MAX_CONDITION_WORDS;
-                    if let Some((concept, len)) = self.kinds.longest_in(&text).filter(|_| short) {
-                        if len >= 2 {
-                            decide(
-                                concept.iri.as_str().to_owned(),
-                                Relation::AssetKind,
-                                "asset-kind-in-description",
-                                0.6,
-                            );
-                        }
                     }
                 }
                 // A legacy `state` data property: the asset it is about expresses the state.
