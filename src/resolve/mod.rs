@@ -13,7 +13,7 @@ pub mod report;
 mod text;
 mod vocabulary;
 
-pub use observable::{canonical_json, deterministic_id};
+pub use observable::{canonical_json, deterministic_id, is_identified};
 pub use vocabulary::{Concept, Vocabulary};
 
 use crate::model::{Flow, Object, ObjectKind, StatementKind};
@@ -180,7 +180,10 @@ impl Resolver {
                         confidence,
                     });
                 };
-            if let Some(id) = observables.get(object.id.as_str()) {
+            if let Some(id) = observables
+                .get(object.id.as_str())
+                .filter(|_| is_identified(&object.stix_type, &object.properties))
+            {
                 decide(
                     shared(&format!("observable/{id}")),
                     Relation::SameAs,
@@ -196,8 +199,9 @@ impl Resolver {
                     }
                 }
                 (ObjectKind::Other, "file" | "process" | "artifact") => {
-                    if let Some((iri, rule, confidence)) =
-                        self.identified_in_description(object, &local_software)
+                    if let Some((iri, rule, confidence)) = self
+                        .identified_in_description(object, &local_software)
+                        .or_else(|| named_like_local_software(object, &local_software))
                     {
                         decide(iri, Relation::SameAs, rule, confidence);
                     }
@@ -289,13 +293,25 @@ impl Resolver {
 
     /// The shared software IRI of every tool, malware and software node of the flow, by name,
     /// for recognising renamed copies that the flow's descriptions identify.
+    /// The flow's own tools and malware by name, each with the software it resolves to, its
+    /// description included ("mi.ps1": "a renamed version of Mimikatz").
     fn local_software(&self, flow: &Flow) -> Vec<(Vec<String>, String)> {
-        flow.objects
-            .iter()
-            .filter(|o| matches!(o.stix_type.as_str(), "tool" | "malware" | "software"))
+        let software = || {
+            flow.objects
+                .iter()
+                .filter(|o| matches!(o.stix_type.as_str(), "tool" | "malware" | "software"))
+        };
+        let by_name: Vec<(Vec<String>, String)> = software()
             .filter_map(|o| {
                 let core = software_core(o.str("name")?);
                 let iri = self.software_by_name(o.str("name")?)?;
+                Some((core, iri.0))
+            })
+            .collect();
+        software()
+            .filter_map(|o| {
+                let core = software_core(o.str("name")?);
+                let iri = self.software_of(o, &by_name)?;
                 Some((core, iri.0))
             })
             .collect()
@@ -476,6 +492,22 @@ impl Resolver {
             (None, None) => None,
         }
     }
+}
+
+/// A file or process named exactly as one of the flow's own tools or malware is that software:
+/// Gootloader's file "mi.ps1" is its tool "mi.ps1", which the flow calls renamed Mimikatz.
+fn named_like_local_software(
+    object: &Object,
+    local: &[(Vec<String>, String)],
+) -> Option<(String, &'static str, f32)> {
+    let core = software_core(object.str("name")?);
+    if core.is_empty() || is_generic(&core) {
+        return None;
+    }
+    local
+        .iter()
+        .find(|(name, _)| *name == core)
+        .map(|(_, iri)| (iri.clone(), "named-like-flow-software", 0.8))
 }
 
 /// The share a Windows share path names: `C$` in `C$\WINDOWS`, `ADMIN$` in `\\host\ADMIN$\temp`.

@@ -40,6 +40,31 @@ fn contributing(stix_type: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// ID-contributing properties that classify an observable without naming one: every Windows
+/// domain account has `account_type` "windows-domain", every TCP connection `protocols` ["tcp"].
+fn classifying(stix_type: &str) -> &'static [&'static str] {
+    match stix_type {
+        "user-account" => &["account_type"],
+        "network-traffic" => &["protocols", "extensions"],
+        "software" => &["vendor", "version"],
+        "email-message" => &["from_ref"],
+        "file" => &["extensions", "parent_directory_ref"],
+        _ => &[],
+    }
+}
+
+/// Whether an observable carries a property that names it, beyond those that only classify it.
+/// Its deterministic id is still computed as STIX says, but two accounts that share no more
+/// than their account type are not the same account.
+#[must_use]
+pub fn is_identified(stix_type: &str, properties: &Map<String, Value>) -> bool {
+    contributing(stix_type).is_some_and(|keys| {
+        keys.iter()
+            .filter(|key| !classifying(stix_type).contains(key))
+            .any(|key| properties.contains_key(*key))
+    })
+}
+
 /// The deterministic id of an observable, or `None` when its type has none (process) or it
 /// carries none of its contributing properties. References inside are replaced by the
 /// deterministic ids of the objects they name, when those have one.
@@ -240,5 +265,44 @@ mod tests {
             canonical_json(&json!({"b": 1, "a": "x\ny", "c": [true, null]})),
             r#"{"a":"x\ny","b":1,"c":[true,null]}"#
         );
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn identified(stix_type: &str, properties: Value) -> bool {
+        is_identified(stix_type, properties.as_object().unwrap())
+    }
+
+    /// Only a property that names the observable makes two of them one: an account type, a
+    /// protocol or a folder alone does not.
+    #[test]
+    fn classifying_properties_alone_identify_nothing() {
+        assert!(!identified(
+            "user-account",
+            json!({"account_type": "windows-domain", "display_name": "sysadmin"})
+        ));
+        assert!(identified(
+            "user-account",
+            json!({"account_type": "windows-domain", "account_login": "sysadmin"})
+        ));
+        assert!(!identified(
+            "network-traffic",
+            json!({"protocols": ["tcp"]})
+        ));
+        assert!(identified(
+            "network-traffic",
+            json!({"protocols": ["tcp"], "dst_port": 443})
+        ));
+        assert!(!identified(
+            "file",
+            json!({"parent_directory_ref": "directory--1"})
+        ));
+        assert!(identified("file", json!({"name": "foo.exe"})));
+        assert!(identified("ipv4-addr", json!({"value": "198.51.100.7"})));
+        assert!(!identified("process", json!({"command_line": "whoami"})));
     }
 }
