@@ -393,7 +393,14 @@ impl Resolver {
                     [] => true,
                     [packaging] => matches!(
                         packaging.as_str(),
-                        "file" | "utility" | "binary" | "executable" | "dll" | "tool" | "exe"
+                        "file"
+                            | "utility"
+                            | "binary"
+                            | "executable"
+                            | "dll"
+                            | "tool"
+                            | "exe"
+                            | "miner"
                     ),
                     _ => false,
                 };
@@ -409,6 +416,34 @@ impl Resolver {
             }
         }
         best.map(|(_, iri)| (iri, "description-identifies", 0.8))
+            .or_else(|| self.renamed_in_description(description))
+    }
+
+    /// Software the flow does not otherwise know, named where a description opens by saying
+    /// what the node is a renamed copy of ("renamed procdump", "Renamed copy of rclone"): one
+    /// or two words, so that "renamed copy of a legitimate Windows binary" names nothing.
+    fn renamed_in_description(&self, description: &str) -> Option<(String, &'static str, f32)> {
+        let phrase = description
+            .split([',', ';', ':', '(', '.'])
+            .next()
+            .unwrap_or_default();
+        let words = tokens(phrase);
+        let words = match words.first().map(String::as_str) {
+            Some("a" | "an" | "the") => &words[1..],
+            _ => &words[..],
+        };
+        let mut rest = words.strip_prefix(&["renamed".to_owned()])?;
+        while let [first, tail @ ..] = rest {
+            if !matches!(first.as_str(), "copy" | "version" | "variant" | "of") {
+                break;
+            }
+            rest = tail;
+        }
+        if !(1..=2).contains(&rest.len()) || is_generic(rest) {
+            return None;
+        }
+        let (iri, _, _) = self.software_by_name(&rest.join(" "))?;
+        Some((iri, "description-identifies", 0.75))
     }
 
     /// The state a condition's sentence states. Knowing of a thing is implied by every other
@@ -820,6 +855,19 @@ mod tests {
         assert_eq!(iri("psexesvc.exe/PsExec64.exe"), iri("PsExec"));
         assert_eq!(iri("Cobalt Strike beacons"), iri("Cobalt Strike"));
         assert_eq!(iri("Batch Script"), None);
+        // A description that opens by naming what the node is a renamed copy of.
+        let renamed = |description: &str| {
+            resolver
+                .renamed_in_description(description)
+                .map(|(iri, _, _)| iri)
+        };
+        assert_eq!(
+            renamed("Renamed procdump, used to dump LSASS"),
+            iri("procdump")
+        );
+        assert_eq!(renamed("a renamed copy of rclone"), iri("rclone"));
+        assert_eq!(renamed("renamed copy of a legitimate Windows binary"), None);
+        assert_eq!(renamed("the attacker renamed procdump"), None);
     }
 
     #[test]
