@@ -33,7 +33,7 @@ KINDS = [
     ("kubernetes-cluster", "Kubernetes cluster", [], []),
     ("container", "container", ["Kubernetes container", "Docker container"], []),
     ("user-account", "user account", ["domain account", "domain user account", "RDP account", "service account", "admin account", "administrator account", "privileged account"], []),
-    ("credentials", "credentials", ["password", "NTLM hash", "password hash", "user credentials", "login credentials", "valid credentials"], ["creds"]),
+    ("credentials", "credentials", ["password", "NTLM hash", "password hash", "user credentials", "login credentials", "valid credentials"], ["creds", "hash"]),
     ("encrypted-data", "encrypted data", ["encrypted files", "encrypted file"], []),
     ("exfiltrated-data", "exfiltrated data", ["exfiltrated files", "stolen data"], []),
     ("sensitive-data", "sensitive data", ["customer data", "PII", "personal data", "guest data", "passport information", "cardholder data", "payment card data"], []),

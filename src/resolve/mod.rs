@@ -91,6 +91,11 @@ const STATE_WINDOW: usize = 8;
 /// The state every other state implies: the adversary knows of the thing.
 const WEAKEST_STATE: &str = "state/discovered";
 
+/// A state that, said of credentials, is their being obtained.
+const COMPROMISED_STATE: &str = "state/compromised";
+const CREDENTIALS_OBTAINED_STATE: &str = "state/credentials-obtained";
+const CREDENTIALS_KIND: &str = "asset-kind/credentials";
+
 fn shared(path: &str) -> String {
     format!("{}{path}", ns::SHARED)
 }
@@ -456,9 +461,30 @@ impl Resolver {
         let strong = self
             .states
             .earliest_in_where(text, STATE_WINDOW, |c| c.iri.as_str() != weakest);
-        strong
-            .or_else(|| self.states.earliest_in(text, STATE_WINDOW))
-            .map(|(concept, _)| concept)
+        let (state, _) = strong.or_else(|| self.states.earliest_in(text, STATE_WINDOW))?;
+        // "Admin hash is compromised": compromised credentials are credentials obtained.
+        if state.iri.as_str() == shared(COMPROMISED_STATE) {
+            let at = state
+                .labels
+                .iter()
+                .filter_map(|label| text::find_run(text, label))
+                .min()
+                .unwrap_or_default();
+            let subject_is_credentials = self
+                .kinds
+                .ending(&text[..at.saturating_sub(1)])
+                .or_else(|| self.kinds.ending(&text[..at]))
+                .is_some_and(|(kind, _)| kind.iri.as_str() == shared(CREDENTIALS_KIND));
+            if subject_is_credentials {
+                return self
+                    .states
+                    .concepts
+                    .iter()
+                    .find(|c| c.iri.as_str() == shared(CREDENTIALS_OBTAINED_STATE))
+                    .or(Some(state));
+            }
+        }
+        Some(state)
     }
 
     /// The asset kind a name says a node is, by the kind label its name ends with (the head of
@@ -905,6 +931,15 @@ mod tests {
                 Some("dormant"),
             ),
             ("An antivirus product is running on the host", None),
+            (
+                "The admin hash is compromised",
+                Some("credentials-obtained"),
+            ),
+            (
+                "Service account passwords were compromised",
+                Some("credentials-obtained"),
+            ),
+            ("The file server is compromised", Some("compromised")),
             (
                 "When the loader is executed, the intruder moves to the file server",
                 None,
