@@ -58,40 +58,53 @@ impl Iterator for Inputs<'_> {
 /// How many files each worker may read and map ahead of the consumer.
 const AHEAD: usize = 16;
 
-/// Reads and maps the files on `workers` threads (each taking every `workers`-th file) and
-/// hands the outcomes to `each` in input order, so a consumer (a store's bulk loader, a
-/// writer) works while the next files are parsed. Each worker runs at most a few files ahead:
-/// memory does not grow with the number of files. Stops after `each` returns `Ok(false)` or an
-/// error; the workers then stop too.
+/// Reads and maps the files on `workers` threads and hands the outcomes to `each` in input
+/// order, so a consumer (a store's bulk loader, a writer) works while the next files are
+/// parsed; see [`for_each_in_order`].
 pub fn for_each_parallel<E>(
     files: Vec<Discovered>,
     read: &ReadOptions,
     map: &MapOptions,
     workers: usize,
-    mut each: impl FnMut(Outcome) -> std::result::Result<bool, E>,
+    each: impl FnMut(Outcome) -> std::result::Result<bool, E>,
 ) -> std::result::Result<(), E> {
-    let workers = workers.max(1).min(files.len().max(1));
-    let total = files.len();
+    for_each_in_order(files, workers, AHEAD, |file| process(file, read, map), each)
+}
+
+/// Runs `work` on every item on `workers` threads (each taking every `workers`-th item) and
+/// hands the results to `each` in item order. Each worker runs at most `ahead` items ahead of
+/// the consumer: memory does not grow with the number of items. Stops after `each` returns
+/// `Ok(false)` or an error; the workers then stop too.
+pub fn for_each_in_order<T: Send, R: Send, E>(
+    items: Vec<T>,
+    workers: usize,
+    ahead: usize,
+    work: impl Fn(T) -> R + Sync,
+    mut each: impl FnMut(R) -> std::result::Result<bool, E>,
+) -> std::result::Result<(), E> {
+    let workers = workers.max(1).min(items.len().max(1));
+    let total = items.len();
     if workers == 1 {
-        for file in files {
-            if !each(process(file, read, map))? {
+        for item in items {
+            if !each(work(item))? {
                 break;
             }
         }
         return Ok(());
     }
-    let mut queues: Vec<Vec<Discovered>> = (0..workers).map(|_| Vec::new()).collect();
-    for (index, file) in files.into_iter().enumerate() {
-        queues[index % workers].push(file);
+    let mut queues: Vec<Vec<T>> = (0..workers).map(|_| Vec::new()).collect();
+    for (index, item) in items.into_iter().enumerate() {
+        queues[index % workers].push(item);
     }
+    let work = &work;
     std::thread::scope(|scope| {
         let mut receivers = Vec::with_capacity(workers);
         for queue in queues {
-            let (sender, receiver) = std::sync::mpsc::sync_channel(AHEAD);
+            let (sender, receiver) = std::sync::mpsc::sync_channel(ahead);
             receivers.push(receiver);
             scope.spawn(move || {
-                for file in queue {
-                    if sender.send(process(file, read, map)).is_err() {
+                for item in queue {
+                    if sender.send(work(item)).is_err() {
                         break; // the consumer stopped
                     }
                 }

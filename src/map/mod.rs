@@ -410,8 +410,7 @@ impl<'f> Mapper<'f> {
                 &predicate,
                 key,
                 value,
-                // Only a structure or a list becomes a node that needs this IRI.
-                &if value.is_object() || value.is_array() {
+                &if becomes_node(value) {
                     format!("{}/{}", subject.as_str(), escape_segment(key))
                 } else {
                     String::new()
@@ -445,7 +444,7 @@ impl<'f> Mapper<'f> {
                     .count()
                     <= 1;
                 for (index, item) in items.iter().enumerate() {
-                    let item_path = if !(item.is_object() || item.is_array()) {
+                    let item_path = if !becomes_node(item) {
                         String::new()
                     } else if single {
                         path.to_owned()
@@ -753,11 +752,16 @@ fn literal(key: &str, value: &Value) -> Literal {
     }
 }
 
+/// Whether a value becomes a node of its own (a structure or an RDF list), which needs an IRI
+/// path; a scalar becomes a literal and needs none.
+fn becomes_node(value: &Value) -> bool {
+    value.is_object() || value.is_array()
+}
+
 /// Whether `text` is written exactly as [`stix_timestamp`] writes its value. The usual shape,
 /// `YYYY-MM-DDThh:mm:ss.fffZ`, is checked digit by digit; anything else goes through the
 /// `xsd:dateTime` parser.
-#[must_use]
-pub fn is_stix_timestamp(text: &str) -> bool {
+fn is_stix_timestamp(text: &str) -> bool {
     plain_stix_timestamp(text.as_bytes())
         || stix_timestamp(text).is_some_and(|canonical| canonical == text)
 }

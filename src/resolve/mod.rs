@@ -13,12 +13,13 @@ pub mod report;
 mod text;
 mod vocabulary;
 
-pub use observable::{canonical_json, deterministic_id, is_identified};
+pub use observable::{canonical_json, deterministic_id};
 pub use vocabulary::{Concept, Vocabulary};
 
 use crate::model::{Flow, Object, ObjectKind, StatementKind};
 use crate::vocab::ns;
 use crate::{Error, Result};
+use observable::is_identified;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
@@ -78,6 +79,10 @@ const NOT_A_NOUN_PHRASE: &[&str] = &[
     "the", "a", "an", "located", "hosted", "hosting", "used", "in", "on", "at", "by", "with",
     "for", "from", "to", "contain", "contains", "host", "hosts", "stores", "store", "runs", "run",
 ];
+
+/// Words that call a node a copy of some software ("copy of PsExec", "a renamed version of
+/// Mimikatz").
+const COPY_WORDS: &[&str] = &["copy", "version", "variant"];
 
 /// Prepositions that end the head of a name ("User of ...", "C2 for ...").
 const HEAD_ENDS_BEFORE: &[&str] = &["of", "for"];
@@ -198,9 +203,13 @@ impl Resolver {
             }
             match (object.kind, object.stix_type.as_str()) {
                 (ObjectKind::Other, "tool" | "malware" | "software") => {
-                    if let Some((iri, rule, confidence)) = self.software_of(object, &local_software)
-                    {
-                        decide(iri, Relation::SameAs, rule, confidence);
+                    if let Some(own) = local_software.iter().find(|s| s.id == object.id) {
+                        decide(
+                            own.resolution.0.clone(),
+                            Relation::SameAs,
+                            own.resolution.1,
+                            own.resolution.2,
+                        );
                     }
                 }
                 (ObjectKind::Other, "file" | "process" | "artifact") => {
@@ -296,29 +305,25 @@ impl Resolver {
         decisions
     }
 
-    /// The shared software IRI of every tool, malware and software node of the flow, by name,
-    /// for recognising renamed copies that the flow's descriptions identify.
-    /// The flow's own tools and malware by name, each with the software it resolves to, its
-    /// description included ("mi.ps1": "a renamed version of Mimikatz").
-    fn local_software(&self, flow: &Flow) -> Vec<(Vec<String>, String)> {
+    /// How every tool, malware and software node of the flow resolves, its description
+    /// included ("mi.ps1": "a renamed version of Mimikatz"). A node's description may name
+    /// another node of the flow, so the nodes are first known by their names alone.
+    fn local_software<'f>(&self, flow: &'f Flow) -> Vec<LocalSoftware<'f>> {
         let software = || {
             flow.objects
                 .iter()
                 .filter(|o| matches!(o.stix_type.as_str(), "tool" | "malware" | "software"))
         };
-        let by_name: Vec<(Vec<String>, String)> = software()
+        let by_name: Vec<LocalSoftware<'_>> = software()
             .filter_map(|o| {
-                let core = software_core(o.str("name")?);
-                let iri = self.software_by_name(o.str("name")?)?;
-                Some((core, iri.0))
+                Some(LocalSoftware::new(
+                    o,
+                    self.software_by_name(o.str("name")?)?,
+                ))
             })
             .collect();
         software()
-            .filter_map(|o| {
-                let core = software_core(o.str("name")?);
-                let iri = self.software_of(o, &by_name)?;
-                Some((core, iri.0))
-            })
+            .filter_map(|o| Some(LocalSoftware::new(o, self.software_of(o, &by_name)?)))
             .collect()
     }
 
@@ -351,7 +356,7 @@ impl Resolver {
     fn software_of(
         &self,
         object: &Object,
-        local: &[(Vec<String>, String)],
+        local: &[LocalSoftware<'_>],
     ) -> Option<(String, &'static str, f32)> {
         let by_name = object.str("name").and_then(|n| self.software_by_name(n));
         match by_name {
@@ -368,7 +373,7 @@ impl Resolver {
     fn identified_in_description(
         &self,
         object: &Object,
-        local: &[(Vec<String>, String)],
+        local: &[LocalSoftware<'_>],
     ) -> Option<(String, &'static str, f32)> {
         let description = object.str("description")?;
         let words = tokens(description);
@@ -384,16 +389,18 @@ impl Resolver {
             .software
             .concepts
             .iter()
-            .flat_map(|c| {
-                c.labels
+            .flat_map(|c| c.labels.iter().map(move |l| (l.as_slice(), c.iri.as_str())))
+            .chain(
+                local
                     .iter()
-                    .map(move |l| (l.clone(), c.iri.as_str().to_owned()))
-            })
-            .chain(local.iter().cloned())
-            .filter(|(label, _)| !label.is_empty() && *label != own && !is_generic(label));
-        let mut best: Option<(usize, String)> = None;
+                    .map(|s| (s.core.as_slice(), s.resolution.0.as_str())),
+            )
+            .filter(|(label, _)| {
+                !label.is_empty() && *label != own.as_slice() && !is_generic(label)
+            });
+        let mut best: Option<(usize, &str)> = None;
         for (label, iri) in known {
-            let names_it = clause.starts_with(&label)
+            let names_it = clause.starts_with(label)
                 && match &clause[label.len()..] {
                     [] => true,
                     [packaging] => matches!(
@@ -409,18 +416,18 @@ impl Resolver {
                     ),
                     _ => false,
                 };
-            let copy_of = text::find_runs(&words, &label).any(|at| {
+            let copy_of = text::find_runs(&words, label).any(|at| {
                 at > 0
                     && matches!(words[at - 1].as_str(), "of" | "renamed")
                     && words[..at]
                         .iter()
-                        .any(|w| matches!(w.as_str(), "copy" | "version" | "variant" | "renamed"))
+                        .any(|w| w == "renamed" || COPY_WORDS.contains(&w.as_str()))
             });
             if (names_it || copy_of) && best.as_ref().is_none_or(|(len, _)| label.len() > *len) {
                 best = Some((label.len(), iri));
             }
         }
-        best.map(|(_, iri)| (iri, "description-identifies", 0.8))
+        best.map(|(_, iri)| (iri.to_owned(), "description-identifies", 0.8))
             .or_else(|| self.renamed_in_description(description))
     }
 
@@ -439,7 +446,7 @@ impl Resolver {
         };
         let mut rest = words.strip_prefix(&["renamed".to_owned()])?;
         while let [first, tail @ ..] = rest {
-            if !matches!(first.as_str(), "copy" | "version" | "variant" | "of") {
+            if !(first == "of" || COPY_WORDS.contains(&first.as_str())) {
                 break;
             }
             rest = tail;
@@ -461,15 +468,10 @@ impl Resolver {
         let strong = self
             .states
             .earliest_in_where(text, STATE_WINDOW, |c| c.iri.as_str() != weakest);
-        let (state, _) = strong.or_else(|| self.states.earliest_in(text, STATE_WINDOW))?;
-        // "Admin hash is compromised": compromised credentials are credentials obtained.
+        let (state, at) = strong.or_else(|| self.states.earliest_in(text, STATE_WINDOW))?;
+        // "Admin hash is compromised": compromised credentials are credentials obtained. The
+        // subject ends right before the state, or before its verb ("is", "were").
         if state.iri.as_str() == shared(COMPROMISED_STATE) {
-            let at = state
-                .labels
-                .iter()
-                .filter_map(|label| text::find_run(text, label))
-                .min()
-                .unwrap_or_default();
             let subject_is_credentials = self
                 .kinds
                 .ending(&text[..at.saturating_sub(1)])
@@ -478,9 +480,7 @@ impl Resolver {
             if subject_is_credentials {
                 return self
                     .states
-                    .concepts
-                    .iter()
-                    .find(|c| c.iri.as_str() == shared(CREDENTIALS_OBTAINED_STATE))
+                    .by_iri(&shared(CREDENTIALS_OBTAINED_STATE))
                     .or(Some(state));
             }
         }
@@ -555,11 +555,30 @@ impl Resolver {
     }
 }
 
+/// A tool, malware or software node of a flow, and how it resolves.
+struct LocalSoftware<'f> {
+    id: &'f str,
+    /// Its name as software is matched (`software_core`).
+    core: Vec<String>,
+    /// The shared software IRI, the rule and the confidence.
+    resolution: (String, &'static str, f32),
+}
+
+impl<'f> LocalSoftware<'f> {
+    fn new(object: &'f Object, resolution: (String, &'static str, f32)) -> Self {
+        Self {
+            id: &object.id,
+            core: object.str("name").map(software_core).unwrap_or_default(),
+            resolution,
+        }
+    }
+}
+
 /// A file or process named exactly as one of the flow's own tools or malware is that software:
 /// Gootloader's file "mi.ps1" is its tool "mi.ps1", which the flow calls renamed Mimikatz.
 fn named_like_local_software(
     object: &Object,
-    local: &[(Vec<String>, String)],
+    local: &[LocalSoftware<'_>],
 ) -> Option<(String, &'static str, f32)> {
     let core = software_core(object.str("name")?);
     if core.is_empty() || is_generic(&core) {
@@ -567,8 +586,8 @@ fn named_like_local_software(
     }
     local
         .iter()
-        .find(|(name, _)| *name == core)
-        .map(|(_, iri)| (iri.clone(), "named-like-flow-software", 0.8))
+        .find(|s| s.core == core)
+        .map(|s| (s.resolution.0.clone(), "named-like-flow-software", 0.8))
 }
 
 /// The share a Windows share path names: `C$` in `C$\WINDOWS`, `ADMIN$` in `\\host\ADMIN$\temp`.

@@ -117,8 +117,9 @@ impl Vocabulary {
     }
 
     /// The concept whose label occurs earliest in `words`, starting within the first `window`
-    /// tokens (the main clause of a sentence); the longest label wins at the same place, so
-    /// "Attackers collect user credentials to access the network" states what it opens with.
+    /// tokens (the main clause of a sentence), and where its label starts; the longest label
+    /// wins at the same place, so "Attackers collect user credentials to access the network"
+    /// states what it opens with.
     #[must_use]
     pub fn earliest_in(&self, words: &[String], window: usize) -> Option<(&Concept, usize)> {
         self.earliest_in_where(words, window, |_| true)
@@ -141,7 +142,7 @@ impl Vocabulary {
                 (at < window).then_some((c, at, label.len()))
             })
             .min_by_key(|&(_, at, len)| (at, std::cmp::Reverse(len)))
-            .map(|(c, _, len)| (c, len))
+            .map(|(c, at, _)| (c, at))
     }
 
     /// The concept whose label ends `words` (the head of a noun phrase), the longest winning.
@@ -153,6 +154,12 @@ impl Vocabulary {
             .filter(|(_, label)| words.ends_with(label))
             .max_by_key(|(_, label)| label.len())
             .map(|(c, label)| (c, label.len()))
+    }
+
+    /// The concept with this IRI.
+    #[must_use]
+    pub fn by_iri(&self, iri: &str) -> Option<&Concept> {
+        self.concepts.iter().find(|c| c.iri.as_str() == iri)
     }
 
     /// The concept with this notation (an ATT&CK software id ...).

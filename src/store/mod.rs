@@ -296,31 +296,16 @@ impl FlowStore {
             .store
             .named_graphs()
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        let workers = crate::pipeline::default_workers().clamp(1, graphs.len().max(1));
-        std::thread::scope(|scope| {
-            let receivers: Vec<_> = (0..workers)
-                .map(|worker| {
-                    let (sender, receiver) = std::sync::mpsc::sync_channel(GRAPHS_AHEAD);
-                    let graphs = &graphs;
-                    scope.spawn(move || {
-                        for graph in graphs.iter().skip(worker).step_by(workers) {
-                            if sender.send(self.quads_in(graph.as_ref().into())).is_err() {
-                                break; // the consumer stopped
-                            }
-                        }
-                    });
-                    receiver
-                })
-                .collect();
-            for index in 0..graphs.len() {
-                // A reader that ended early has panicked; the scope re-raises that panic.
-                let Ok(quads) = receivers[index % workers].recv() else {
-                    break;
-                };
+        crate::pipeline::for_each_in_order(
+            graphs,
+            crate::pipeline::default_workers(),
+            GRAPHS_AHEAD,
+            |graph| self.quads_in(graph.as_ref().into()),
+            |quads| {
                 each(&quads?)?;
-            }
-            Ok(())
-        })
+                Ok(true)
+            },
+        )
     }
 
     /// Every quad of one graph, the default graph included.
