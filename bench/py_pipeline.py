@@ -4,7 +4,7 @@
 The same mapping flowkg applies to STIX bundles (one named graph per flow, a node per object
 under the flow's IRI, af:/prop: properties, nested dictionaries as af:Structure nodes, typed
 literals, technique IRIs with their parents and ATT&CK's replacements, relationship nodes with the direct edge, action
-succession (af:followedBy), entity resolution of software by name, CVEs by id and observables by their deterministic STIX id),
+succession (af:followedBy), impact paths (af:ImpactPath), entity resolution of software by name, CVEs by id and observables by their deterministic STIX id),
 written plainly and reasonably fast: json.load, one pass per object, terms cached.
 
 Usage:
@@ -64,6 +64,23 @@ def attack_replacements():
 
 
 REPLACED_BY = attack_replacements()
+
+
+def attack_impact():
+    """The Impact tactics and the techniques that serve one (af:tactic), as ids."""
+    text = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../namespaces/attack.ttl")).read()
+    blocks = text.split("\n\n")
+    impact = {m.group(1) for b in blocks if 'af:shortName "impact"' in b
+              for m in [re.match(r"attack:(TA\d+) ", b)] if m}
+    for block in blocks:
+        subject = re.match(r"attack:(T[\d.]+) ", block)
+        tactics = re.search(r"af:tactic ([^;.]+)", block)
+        if subject and tactics and impact & set(re.findall(r"attack:(TA\d+)", tactics.group(1))):
+            impact.add(subject.group(1))
+    return impact
+
+
+IMPACT = attack_impact()
 
 
 def counts_as(technique):
@@ -211,6 +228,40 @@ def map_file(path, terms, out):
                 add((node_of(o["id"]), followed_by, node_of(n), graph))
             else:
                 pending.extend(after.get(n, ()))
+    # Impact paths (af:ImpactPath): each start action to each impact action it reaches, with
+    # every node the start reaches that reaches the impact action.
+    before = {}
+    for source, targets in after.items():
+        for target in targets:
+            before.setdefault(target, []).append(source)
+
+    def reach(node, edges):
+        seen, pending = set(), [node]
+        while pending:
+            n = pending.pop()
+            if n not in seen:
+                seen.add(n)
+                pending.extend(edges.get(n, ()))
+        return seen
+
+    actions = [o for o in objects if o["type"] == "attack-action"]
+    ends = [o["id"] for o in actions
+            if o.get("technique_id") in IMPACT or o.get("tactic_id") in IMPACT]
+    if ends:
+        leading = {end: reach(end, before) for end in ends}
+        for o in actions:
+            if o["id"] in before:
+                continue
+            reached = reach(o["id"], after)
+            for end in ends:
+                if end not in reached:
+                    continue
+                way = iri(f"{base}/path/{o['id']}/{end}")
+                add((way, terms.named(RDF_TYPE), terms.named(AF + "ImpactPath"), graph))
+                add((way, terms.named(AF + "startsAt"), node_of(o["id"]), graph))
+                add((way, terms.named(AF + "endsAt"), node_of(end), graph))
+                for n in reached & leading[end]:
+                    add((way, terms.named(AF + "passesThrough"), node_of(n), graph))
     document = iri(base + "/document")
     add((graph, terms.named(AF + "document"), document, graph))
     add((document, terms.named(AF + "sourcePath"), terms.literal(os.path.abspath(path)), graph))

@@ -84,6 +84,8 @@ pub mod af {
         TACTIC = "Tactic";
         /// A sub-technique (`T1059.001`); `skos:broader` leads to its parent.
         SUB_TECHNIQUE = "SubTechnique";
+        /// A way through a flow from a start action to an impact action (materialised).
+        IMPACT_PATH = "ImpactPath";
 
         // Flow structure.
         /// Flow → its first actions and conditions (`start_refs`).
@@ -142,6 +144,13 @@ pub mod af {
         /// Action → an action that comes right after it, with only operators, conditions or
         /// (legacy) assets between (materialised so sequence questions are plain joins).
         FOLLOWED_BY = "followedBy";
+        /// Impact path → the action it starts at: one nothing in the flow leads to.
+        STARTS_AT = "startsAt";
+        /// Impact path → the action it ends at: one whose tactic (its own or its technique's)
+        /// is Impact.
+        ENDS_AT = "endsAt";
+        /// Impact path → every node on some way from its start to its end, both included.
+        PASSES_THROUGH = "passesThrough";
 
         // Resolution.
         /// Node → the shared entity it is (same software, vulnerability, actor, campaign or

@@ -441,12 +441,6 @@ fn push_to_oxigraph_server_and_query_it() {
 /// Virtuoso answers them alike.
 const VIRTUOSO_DIFFERS: &[(&str, &str)] = &[
     (
-        "choke-points",
-        "no rows: a `+` path walked back from an impact action gives one row in all once the \
-         action is bound by a join outside its GRAPH (the tactic look-up), and a `*` path from a \
-         start leaves out the start itself (the zero-length match)",
-    ),
-    (
         "flows-by-metadata",
         "HTTP 500, error DT006 'Cannot convert T00:00:00Z to datetime': Virtuoso evaluates \
          xsd:dateTime(CONCAT(STR(?since), \"T00:00:00Z\")) with ?since unbound and aborts the \

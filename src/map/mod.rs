@@ -9,10 +9,12 @@
 //! come right after it (`af:followedBy`), so queries are plain joins.
 
 mod iri;
+mod paths;
 mod succession;
 mod technique;
 
 pub use iri::{escape_segment, unescape_segment};
+use paths::{ImpactPath, impact_paths};
 use succession::followed_by;
 pub use technique::{Framework, TechniqueId, find_ids};
 
@@ -112,6 +114,9 @@ pub fn map_flow(flow: &Flow, options: &MapOptions) -> Result<MappedFlow, Error> 
     }
     for (action, next) in followed_by(&mapper.quads) {
         mapper.emit(&action, af::FOLLOWED_BY, next);
+    }
+    for path in impact_paths(&mapper.quads) {
+        mapper.map_impact_path(path)?;
     }
     mapper.map_document(&graph)?;
     let decisions = options
@@ -321,6 +326,29 @@ impl<'f> Mapper<'f> {
             Some(iri) => Ok(iri.clone()),
             None => iri::checked(format!("{}{}", self.prefix, escape_segment(id))),
         }
+    }
+
+    /// An impact path as `{graph}/path/{start}/{end}`: named by its ends, so that the same
+    /// flow always gives the same IRIs.
+    fn map_impact_path(&mut self, path: ImpactPath) -> Result<(), Error> {
+        let local = |node: &NamedNode| {
+            node.as_str()
+                .strip_prefix(&self.prefix)
+                .map_or_else(|| escape_segment(node.as_str()), str::to_owned)
+        };
+        let iri = iri::checked(format!(
+            "{}path/{}/{}",
+            self.prefix,
+            local(&path.start),
+            local(&path.end)
+        ))?;
+        self.emit(&iri, rdf::TYPE, af::IMPACT_PATH);
+        self.emit(&iri, af::STARTS_AT, path.start);
+        self.emit(&iri, af::ENDS_AT, path.end);
+        for node in path.through {
+            self.emit(&iri, af::PASSES_THROUGH, node);
+        }
+        Ok(())
     }
 
     fn emit(

@@ -11,7 +11,7 @@ use oxigraph::model::{NamedNode, NamedOrBlankNode, Quad, Term};
 use std::collections::{HashMap, HashSet};
 
 /// The edges a flow leads along, from a node to what comes after it.
-const FLOW_EDGES: [oxigraph::model::NamedNodeRef<'static>; 5] = [
+pub(super) const FLOW_EDGES: [oxigraph::model::NamedNodeRef<'static>; 5] = [
     af::EFFECT,
     af::ON_TRUE,
     af::ON_FALSE,

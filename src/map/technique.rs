@@ -5,46 +5,80 @@
 //! framework's IRI; text with no recognisable id gets none, and the caller reports it.
 
 use crate::namespaces;
-use crate::vocab::ns;
-use oxigraph::model::{NamedOrBlankNode, Term};
-use std::collections::HashMap;
+use crate::vocab::{af, ns};
+use oxigraph::model::{NamedNode, NamedOrBlankNode, Quad, Term};
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
+
+/// The quads of the built-in ATT&CK namespace, parsed once.
+static ATTACK: LazyLock<Vec<Quad>> = LazyLock::new(|| {
+    namespaces::BUILT_IN
+        .iter()
+        .filter(|n| n.graph == ns::ATTACK)
+        // The embedded namespace files are parsed by a test; they cannot fail here.
+        .flat_map(|n| n.quads().expect("the built-in ATT&CK namespace parses"))
+        .collect()
+});
 
 /// ATT&CK's replacements of its deprecated and revoked techniques (`dcterms:isReplacedBy` in
 /// `namespaces/attack.ttl`), by technique id.
 static REPLACED_BY: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
     const IS_REPLACED_BY: &str = "http://purl.org/dc/terms/isReplacedBy";
     let mut replaced_by: HashMap<String, Vec<String>> = HashMap::new();
-    for attack in namespaces::BUILT_IN
+    for quad in ATTACK
         .iter()
-        .filter(|n| n.graph == ns::ATTACK)
+        .filter(|q| q.predicate.as_str() == IS_REPLACED_BY)
     {
-        // The embedded namespace files are parsed by a test; they cannot fail here.
-        let quads = attack
-            .quads()
-            .expect("the built-in ATT&CK namespace parses");
-        for quad in quads
-            .iter()
-            .filter(|q| q.predicate.as_str() == IS_REPLACED_BY)
-        {
-            let (NamedOrBlankNode::NamedNode(technique), Term::NamedNode(by)) =
-                (&quad.subject, &quad.object)
-            else {
-                continue;
-            };
-            if let (Some(id), Some(by)) = (
-                technique.as_str().strip_prefix(ns::ATTACK),
-                by.as_str().strip_prefix(ns::ATTACK),
-            ) {
-                replaced_by
-                    .entry(id.to_owned())
-                    .or_default()
-                    .push(by.to_owned());
-            }
+        let (NamedOrBlankNode::NamedNode(technique), Term::NamedNode(by)) =
+            (&quad.subject, &quad.object)
+        else {
+            continue;
+        };
+        if let (Some(id), Some(by)) = (
+            technique.as_str().strip_prefix(ns::ATTACK),
+            by.as_str().strip_prefix(ns::ATTACK),
+        ) {
+            replaced_by
+                .entry(id.to_owned())
+                .or_default()
+                .push(by.to_owned());
         }
     }
     replaced_by
 });
+
+/// The IRIs of the Impact tactics (one per ATT&CK domain, short name `impact`) and of the
+/// techniques that serve one.
+static IMPACT: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    let subject = |quad: &Quad| match &quad.subject {
+        NamedOrBlankNode::NamedNode(node) => Some(node.as_str().to_owned()),
+        NamedOrBlankNode::BlankNode(_) => None,
+    };
+    let mut impact: HashSet<String> = ATTACK
+        .iter()
+        .filter(|q| {
+            q.predicate == af::SHORT_NAME
+                && matches!(&q.object, Term::Literal(name) if name.value() == "impact")
+        })
+        .filter_map(subject)
+        .collect();
+    let techniques: Vec<String> = ATTACK
+        .iter()
+        .filter(|q| {
+            q.predicate == af::TACTIC_REF
+                && matches!(&q.object, Term::NamedNode(tactic) if impact.contains(tactic.as_str()))
+        })
+        .filter_map(subject)
+        .collect();
+    impact.extend(techniques);
+    impact
+});
+
+/// Whether an action that states this tactic or technique (`af:tactic`, `af:technique`) is an
+/// impact action: the tactic is Impact, or the technique serves Impact in ATT&CK.
+pub(super) fn serves_impact(tactic_or_technique: &NamedNode) -> bool {
+    IMPACT.contains(tactic_or_technique.as_str())
+}
 
 /// A framework whose ids flowkg recognises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
