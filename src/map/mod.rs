@@ -5,8 +5,9 @@
 //! (the source's own property name) for all others, so nothing is dropped. References become
 //! IRIs of nodes of the same flow; nested dictionaries become `af:Structure` nodes with IRIs
 //! derived from their place, never blank nodes. Relationships and legacy statements are kept as
-//! nodes and also materialised as direct edges, and each action is linked to the actions that
-//! come right after it (`af:followedBy`), so queries are plain joins.
+//! nodes and also materialised as direct edges, each action is linked to the actions that come
+//! right after it (`af:followedBy`), and each way from a start to an impact action is an
+//! `af:ImpactPath` node, so queries are plain joins.
 
 mod iri;
 mod paths;

@@ -2,7 +2,9 @@
 //!
 //! Sources spell ids loosely: `"T1105 "`, `"T1218/011"`, `"[ATL] AML.T0095.000 Code
 //! Repositories"`, `"T1072; T1505; T1203"`. Every well-formed id found in the text gets its
-//! framework's IRI; text with no recognisable id gets none, and the caller reports it.
+//! framework's IRI; text with no recognisable id gets none, and the caller reports it. What
+//! ATT&CK says of an id (its replacements, whether it serves Impact) comes from the built-in
+//! namespace.
 
 use crate::namespaces;
 use crate::vocab::{af, ns};
