@@ -9,11 +9,13 @@
 //! right after it (`af:followedBy`), and each way from a start to an impact action is an
 //! `af:ImpactPath` node, so queries are plain joins.
 
+mod edges;
 mod iri;
 mod paths;
 mod succession;
 mod technique;
 
+use edges::FlowEdges;
 pub use iri::{escape_segment, unescape_segment};
 use paths::{ImpactPath, impact_paths};
 use succession::followed_by;
@@ -113,10 +115,14 @@ pub fn map_flow(flow: &Flow, options: &MapOptions) -> Result<MappedFlow, Error> 
     for object in &flow.objects {
         mapper.map_object(object)?;
     }
-    for (action, next) in followed_by(&mapper.quads) {
+    let (steps, paths) = {
+        let edges = FlowEdges::of(&mapper.quads);
+        (followed_by(&edges), impact_paths(&edges))
+    };
+    for (action, next) in steps {
         mapper.emit(&action, af::FOLLOWED_BY, next);
     }
-    for path in impact_paths(&mapper.quads) {
+    for path in paths {
         mapper.map_impact_path(path)?;
     }
     mapper.map_document(&graph)?;

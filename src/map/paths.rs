@@ -6,11 +6,8 @@
 //! from every impact action in SPARQL costs two path closures per flow per question (31 s over
 //! 10,000 flows); the mapping already holds each flow's edges, so it walks them once here.
 
-use super::succession::FLOW_EDGES;
-use super::technique::serves_impact;
-use crate::vocab::{af, std_terms::rdf};
-use oxigraph::model::{NamedNode, NamedOrBlankNode, Quad, Term};
-use std::collections::HashMap;
+use super::edges::FlowEdges;
+use oxigraph::model::NamedNode;
 
 /// One impact path: a start, an impact action it reaches, and the nodes between.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,10 +20,9 @@ pub(super) struct ImpactPath {
     pub through: Vec<NamedNode>,
 }
 
-/// The impact paths of a flow's quads: one per (start, impact action) pair the flow links,
-/// starts and ends in quad order.
-pub(super) fn impact_paths(quads: &[Quad]) -> Vec<ImpactPath> {
-    let graph = FlowEdges::of(quads);
+/// The impact paths of a flow: one per (start, impact action) pair the flow links, starts and
+/// ends in quad order.
+pub(super) fn impact_paths(graph: &FlowEdges<'_>) -> Vec<ImpactPath> {
     let ends: Vec<usize> = graph
         .actions
         .iter()
@@ -65,99 +61,11 @@ pub(super) fn impact_paths(quads: &[Quad]) -> Vec<ImpactPath> {
     paths
 }
 
-/// A flow's nodes, numbered in quad order, with its flow edges both ways.
-struct FlowEdges<'a> {
-    nodes: Vec<&'a NamedNode>,
-    /// The actions, each once, in quad order.
-    actions: Vec<usize>,
-    /// Whether a node states an Impact tactic or a technique that serves Impact.
-    impact: Vec<bool>,
-    after: Vec<Vec<usize>>,
-    before: Vec<Vec<usize>>,
-}
-
-impl<'a> FlowEdges<'a> {
-    fn of(quads: &'a [Quad]) -> Self {
-        let mut numbers: HashMap<&NamedNode, usize> = HashMap::new();
-        let mut graph = Self {
-            nodes: Vec::new(),
-            actions: Vec::new(),
-            impact: Vec::new(),
-            after: Vec::new(),
-            before: Vec::new(),
-        };
-        let mut is_action = Vec::new();
-        for quad in quads {
-            let (NamedOrBlankNode::NamedNode(subject), Term::NamedNode(object)) =
-                (&quad.subject, &quad.object)
-            else {
-                continue;
-            };
-            let is_type = quad.predicate == rdf::TYPE && *object == af::ACTION;
-            let is_edge = FLOW_EDGES.contains(&quad.predicate.as_ref());
-            let marks_impact = (quad.predicate == af::TACTIC_REF
-                || quad.predicate == af::TECHNIQUE_REF)
-                && serves_impact(object);
-            if !(is_type || is_edge || marks_impact) {
-                continue;
-            }
-            let mut number = |node: &'a NamedNode| {
-                *numbers.entry(node).or_insert_with(|| {
-                    graph.nodes.push(node);
-                    graph.impact.push(false);
-                    graph.after.push(Vec::new());
-                    graph.before.push(Vec::new());
-                    is_action.push(false);
-                    graph.nodes.len() - 1
-                })
-            };
-            let from = number(subject);
-            if is_type {
-                if !is_action[from] {
-                    is_action[from] = true;
-                    graph.actions.push(from);
-                }
-            } else if is_edge {
-                let to = number(object);
-                graph.after[from].push(to);
-                graph.before[to].push(from);
-            } else {
-                graph.impact[from] = true;
-            }
-        }
-        graph
-    }
-
-    /// The nodes reached from `node` (itself included) along `edges`.
-    fn reach(&self, node: usize, edges: &[Vec<usize>]) -> Vec<bool> {
-        let mut reached = vec![false; self.nodes.len()];
-        let mut pending = vec![node];
-        while let Some(next) = pending.pop() {
-            if !std::mem::replace(&mut reached[next], true) {
-                pending.extend(&edges[next]);
-            }
-        }
-        reached
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::ns;
-    use oxigraph::model::{GraphName, NamedNodeRef};
-
-    fn node(name: &str) -> NamedNode {
-        NamedNode::new(format!("http://example.com/{name}")).unwrap()
-    }
-
-    fn quad(s: &str, p: NamedNodeRef<'_>, o: NamedNode) -> Quad {
-        Quad::new(node(s), p, o, GraphName::DefaultGraph)
-    }
-
-    fn action(name: &str) -> Quad {
-        quad(name, rdf::TYPE, af::ACTION.into_owned())
-    }
+    use crate::map::edges::fixtures::{action, node, quad};
+    use crate::vocab::{af, ns};
 
     fn attack(id: &str) -> NamedNode {
         NamedNode::new(format!("{}{id}", ns::ATTACK)).unwrap()
@@ -192,7 +100,7 @@ mod tests {
             quad("encrypt", af::EFFECT, node("loop")),
             quad("loop", af::EFFECT, node("loop")),
         ];
-        let paths = impact_paths(&quads);
+        let paths = impact_paths(&FlowEdges::of(&quads));
         let summary: Vec<(&str, &str, Vec<&str>)> = paths
             .iter()
             .map(|p| {
@@ -221,6 +129,6 @@ mod tests {
             quad("a", af::EFFECT, node("b")),
             quad("b", af::TECHNIQUE_REF, attack("T1059")),
         ];
-        assert!(impact_paths(&quads).is_empty());
+        assert!(impact_paths(&FlowEdges::of(&quads)).is_empty());
     }
 }
