@@ -472,7 +472,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 return Ok(ExitCode::SUCCESS);
             }
             let store = match (&store, flows.is_empty()) {
-                (Some(dir), _) => FlowStore::open_read_only(dir)?,
+                (Some(dir), _) => open_to_query(dir)?,
                 (None, false) => {
                     let memory = FlowStore::in_memory()?;
                     let (ok, _) = load(&memory, &flows, &input, false, false)?;
@@ -619,7 +619,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         } => {
             let events = flowkg::correlate::read_events(&events)?;
             let store = match &store {
-                Some(dir) => FlowStore::open_read_only(dir)?,
+                Some(dir) => open_to_query(dir)?,
                 None => {
                     let memory = FlowStore::in_memory()?;
                     if !load(&memory, &flows, &input, false, false)?.0 {
@@ -643,7 +643,11 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             input,
         } => {
             let store = match &store {
-                Some(dir) => FlowStore::open(dir)?,
+                Some(dir) => {
+                    let store = FlowStore::open(dir)?;
+                    warn_if_stale(&store, dir)?;
+                    store
+                }
                 None => {
                     let memory = FlowStore::in_memory()?;
                     if !load(&memory, &flows, &input, false, false)?.0 {
@@ -954,6 +958,30 @@ fn options(input: &InputArgs) -> Result<(ReadOptions, MapOptions), Error> {
         map = map.with_resolver(std::sync::Arc::new(resolver));
     }
     Ok((ReadOptions::new().with_strict(input.strict), map))
+}
+
+/// Opens a store read-only for queries, warning when an older flowkg mapped some of its flows.
+fn open_to_query(dir: &Path) -> Result<FlowStore, Error> {
+    let store = FlowStore::open_read_only(dir)?;
+    warn_if_stale(&store, dir)?;
+    Ok(store)
+}
+
+/// Says on stderr how many flows of the store an older flowkg mapped: queries still run, but
+/// may miss facts those flows lack until their files are loaded again.
+fn warn_if_stale(store: &FlowStore, dir: &Path) -> Result<(), Error> {
+    let stale = store.stale_flows()?;
+    if stale > 0 {
+        eprintln!(
+            "{}: warning: {stale} flow(s) were mapped by an older flowkg (before mapping version \
+             {}) and lack what it now states, such as impact paths; queries may miss them. \
+             Load their files again: flowkg load --store {} FILES...",
+            dir.display(),
+            flowkg::map::MAPPING_VERSION,
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 /// Loads the flows below `paths`; returns whether every file loaded, and how many flows did.

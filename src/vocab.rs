@@ -206,6 +206,9 @@ pub mod af {
         SOURCE_PATH = "sourcePath";
         /// Document → SHA-256 of its bytes.
         CONTENT_SHA256 = "contentSha256";
+        /// Document → the version of flowkg's mapping that wrote its flow's graph
+        /// ([`crate::map::MAPPING_VERSION`]).
+        MAPPING_VERSION = "mappingVersion";
         /// Flow → the key identifying it in a store.
         FLOW_KEY = "flowKey";
         /// The JSON `null` of a source property that was explicitly null.

@@ -240,3 +240,46 @@ fn construct_writes_rdf() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("<https://w3id.org/flowkg/ns/attack/T1059.001>"));
 }
+
+#[test]
+fn a_query_warns_about_flows_an_older_flowkg_mapped_until_they_are_loaded_again() {
+    let store = tempfile::tempdir().unwrap();
+    let store_arg = store.path().to_str().unwrap();
+    let examples = examples();
+    let load = || {
+        let out = flowkg(&["load", examples.to_str().unwrap(), "--store", store_arg]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    let query_stderr = || {
+        let out = flowkg(&["query", "--store", store_arg, "choke-points"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stderr)
+    };
+    load();
+    assert!(!query_stderr().contains("warning"), "{}", query_stderr());
+
+    // What a store loaded before flowkg recorded its mapping version holds: no version.
+    {
+        let opened = flowkg::FlowStore::open(store.path()).unwrap();
+        let version = flowkg::vocab::af::MAPPING_VERSION;
+        let recorded: Vec<_> = opened
+            .store()
+            .quads_for_pattern(None, Some(version), None, None)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(recorded.len(), 3, "one per flow of the examples");
+        opened.store().remove(&recorded[0]).unwrap();
+    }
+    let warned = query_stderr();
+    assert!(
+        warned.contains("warning: 1 flow(s) were mapped by an older flowkg"),
+        "{warned}"
+    );
+    assert!(
+        warned.contains(&format!("flowkg load --store {store_arg}")),
+        "{warned}"
+    );
+
+    load();
+    assert!(!query_stderr().contains("warning"), "{}", query_stderr());
+}

@@ -35,6 +35,13 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
+/// The version of what the mapping states, recorded on every flow's document node
+/// (`af:mappingVersion`). It goes up by one with every change to the quads a flow maps to, so
+/// that a store loaded by an older flowkg, which lacks facts the library queries need, can be
+/// told apart (see [`crate::store::FlowStore::stale_flows`]). A test pins it to the N-Quads of
+/// the examples, and fails until both are updated together.
+pub const MAPPING_VERSION: u32 = 1;
+
 /// How to map.
 #[derive(Debug, Clone)]
 pub struct MapOptions {
@@ -670,6 +677,11 @@ impl<'f> Mapper<'f> {
             &document,
             af::CONTENT_SHA256,
             Literal::new_simple_literal(&source.content_sha256),
+        );
+        self.emit(
+            &document,
+            af::MAPPING_VERSION,
+            Literal::new_typed_literal(MAPPING_VERSION.to_string(), xsd::INTEGER),
         );
         for (key, value) in &self.flow.container {
             self.map_property(&document, key, value, "")?;

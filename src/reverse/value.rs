@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 
 /// Predicates that carry no source property: identity, typing, provenance, derived links and
 /// resolution decisions (which the resolver recomputes from the flow).
-const NOT_PROPERTIES: [NamedNodeRef<'static>; 17] = [
+const NOT_PROPERTIES: [NamedNodeRef<'static>; 18] = [
     rdf::TYPE,
     af::STIX_ID,
     af::STIX_TYPE,
@@ -22,6 +22,7 @@ const NOT_PROPERTIES: [NamedNodeRef<'static>; 17] = [
     af::SOURCE_FORMAT,
     af::SOURCE_PATH,
     af::CONTENT_SHA256,
+    af::MAPPING_VERSION,
     af::TECHNIQUE_OR_PARENT,
     af::MATCHES_TECHNIQUE,
     af::FOLLOWED_BY,
