@@ -306,11 +306,10 @@ impl FlowStore {
             return Ok(0);
         };
         let row = rows.next().transpose().map_err(|e| failed(&e))?;
-        let n = match row.and_then(|row| row.get("n").cloned()) {
-            Some(oxigraph::model::Term::Literal(n)) => n.value().parse().unwrap_or(0),
-            _ => 0,
-        };
-        Ok(n)
+        match row.and_then(|row| row.get("n").cloned()) {
+            Some(oxigraph::model::Term::Literal(n)) => n.value().parse().map_err(|e| failed(&e)),
+            other => Err(failed(&format!("no count but {other:?}"))),
+        }
     }
 
     /// Whether a graph holds a flow (a namespace graph does not).
