@@ -241,15 +241,22 @@ fn construct_writes_rdf() {
     assert!(text(&out.stdout).contains("<https://w3id.org/flowkg/ns/attack/T1059.001>"));
 }
 
+/// `flowkg load examples/ --store STORE`, which must succeed.
+fn load_examples(store: &Path) {
+    let out = flowkg(&[
+        "load",
+        examples().to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
 #[test]
 fn a_query_warns_about_flows_an_older_flowkg_mapped_until_they_are_loaded_again() {
     let store = tempfile::tempdir().unwrap();
     let store_arg = store.path().to_str().unwrap();
-    let examples = examples();
-    let load = || {
-        let out = flowkg(&["load", examples.to_str().unwrap(), "--store", store_arg]);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-    };
+    let load = || load_examples(store.path());
     let query_stderr = || {
         let out = flowkg(&["query", "--store", store_arg, "choke-points"]);
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -282,4 +289,23 @@ fn a_query_warns_about_flows_an_older_flowkg_mapped_until_they_are_loaded_again(
 
     load();
     assert!(!query_stderr().contains("warning"), "{}", query_stderr());
+}
+
+#[test]
+fn loading_into_a_store_removes_the_batch_files_a_killed_bulk_load_left() {
+    let store = tempfile::tempdir().unwrap();
+    let load = || load_examples(store.path());
+    load();
+    // What Oxigraph's bulk loader writes into the store's folder before its commit.
+    let left = store.path().join("bulk-123456789.sst");
+    std::fs::write(&left, b"sorted quads never committed").unwrap();
+    load();
+    assert!(!left.exists(), "{} is still there", left.display());
+    assert_eq!(
+        store_count(
+            store.path(),
+            "SELECT (COUNT(?f) AS ?n) WHERE { ?f a af:Flow }"
+        ),
+        "3"
+    );
 }

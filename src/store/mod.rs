@@ -88,35 +88,14 @@ impl FlowStore {
         Ok(())
     }
 
-    /// Loads many flows: flows new to the store in bulk (one atomic commit for all of them; see
-    /// [`FlowStore::loader`]), flows already present each replaced in its own transaction.
-    /// `progress` is called with the number of flows done.
+    /// Loads many flows with a [`FlowStore::loader`]: flows new to the store in bulk (one atomic
+    /// commit for all of them), flows already present each replaced in its own transaction.
+    /// `progress` is called with the number of flows handed over.
     pub fn load_all(&self, flows: &[MappedFlow], progress: &dyn Fn(usize)) -> Result<()> {
-        let mut fresh = Vec::new();
-        let mut done = 0;
-        for flow in flows {
-            if self.contains_graph(flow.graph.as_ref())? {
-                self.replace(flow)?;
-                done += 1;
-                progress(done);
-            } else {
-                fresh.push(flow);
-            }
-        }
-        if fresh.len() < self.bulk_threshold {
-            for flow in fresh {
-                self.replace(flow)?;
-                done += 1;
-                progress(done);
-            }
-            return Ok(());
-        }
-        let mut loader = self.store.bulk_loader();
-        for chunk in fresh.chunks(self.bulk_threshold) {
-            // One call for the whole chunk: each call ends a batch of its own.
-            loader.load_quads(chunk.iter().flat_map(|flow| flow.quads.iter().cloned()))?;
-            done += chunk.len();
-            progress(done);
+        let mut loader = self.loader(flows.len());
+        for (done, flow) in flows.iter().enumerate() {
+            loader.add(flow.clone())?;
+            progress(done + 1);
         }
         loader.commit()?;
         Ok(())
